@@ -1,0 +1,31 @@
+"""The packaged credit-function library: one TFCAF file per ``<env>/<task>``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Dict
+
+from benchmarl_qllm.credit.sandbox import CreditFunctionError
+
+LIBRARY_ROOT = Path(__file__).resolve().parent.parent / "credit_library"
+
+
+def library_entries() -> Dict[str, Path]:
+    """Map ``"env/task"`` to the packaged TFCAF file, for every file in the library."""
+    entries = {}
+    for path in sorted(LIBRARY_ROOT.glob("*/*.py")):
+        entries[f"{path.parent.name}/{path.stem}"] = path
+    return entries
+
+
+def library_path(task: str) -> Path:
+    """The packaged TFCAF for ``task`` (``"vmas/balance"``), or a clear error."""
+    entries = library_entries()
+    key = task.lower()
+    if key not in entries:
+        raise CreditFunctionError(
+            f"no packaged credit function for task '{task}'. Available: "
+            f"{', '.join(entries) or '(none)'}. Pass algorithm.credit=<path to a TFCAF file> "
+            "or generate one with `qllm generate`."
+        )
+    return entries[key]
