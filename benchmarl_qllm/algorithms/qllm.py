@@ -18,7 +18,12 @@ from benchmarl.utils import _read_yaml_config
 
 from benchmarl_qllm.credit.function import CreditFunction, OBSERVATION_KEY, STATE_KEY
 from benchmarl_qllm.credit.resolve import resolve_credit_function
-from benchmarl_qllm.models.llm_credit import credit_mixer_module, LLMCreditMixer
+from benchmarl_qllm.models.llm_credit import (
+    credit_mixer_module,
+    IGM_MODES,
+    LLMCreditMixer,
+    WEIGHT_NORMALIZATIONS,
+)
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 CREDIT_COPY_NAME = "credit_function.py"
@@ -33,6 +38,9 @@ class QllmLoss(QMixerLoss):
     mean credit weight of every agent and the mean bias, which BenchMARL logs as
     ``train/<group>/credit_weight_agent_<i>`` and ``train/<group>/credit_bias``.
     """
+
+    # LossModule.convert_to_functional looks the network names up in the class annotations.
+    __annotations__ = dict(QMixerLoss.__annotations__)
 
     def __init__(self, *args, group: str, state_key, **kwargs):
         super().__init__(*args, **kwargs)
@@ -220,6 +228,15 @@ class QllmConfig(AlgorithmConfig):
     igm: str = "enforce"
     weight_normalization: str = "none"
     check_finite: bool = True
+
+    def __post_init__(self) -> None:
+        if self.igm not in IGM_MODES:
+            raise ValueError(f"algorithm.igm must be one of {IGM_MODES}, got '{self.igm}'")
+        if self.weight_normalization not in WEIGHT_NORMALIZATIONS:
+            raise ValueError(
+                f"algorithm.weight_normalization must be one of {WEIGHT_NORMALIZATIONS}, "
+                f"got '{self.weight_normalization}'"
+            )
 
     @staticmethod
     def associated_class() -> Type[Algorithm]:

@@ -1,0 +1,123 @@
+"""QLLM inside BenchMARL through the Python API: config, loss, priorities, runs, reloads."""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+import benchmarl_qllm  # noqa: F401 - registers qllm
+from benchmarl.algorithms import algorithm_config_registry, QmixConfig
+from benchmarl.environments import VmasTask
+from benchmarl.experiment import Experiment
+from benchmarl.models.mlp import MlpConfig
+
+from benchmarl_qllm import QllmConfig
+from benchmarl_qllm.algorithms.qllm import CREDIT_COPY_NAME, CREDIT_META_NAME, QllmLoss
+from benchmarl_qllm.credit.library import library_path
+from benchmarl_qllm.credit.sandbox import CreditFunctionError
+from conftest import tiny_experiment_config
+
+
+def mixer_parameter_count(loss) -> int:
+    return sum(p.numel() for p in loss.mixer_network_params.values(True, True))
+
+
+def make_experiment(folder: Path, algorithm_config=None, task="balance", **overrides):
+    task_config = getattr(VmasTask, task.upper()).get_from_yaml()
+    return Experiment(
+        task=task_config,
+        algorithm_config=algorithm_config or QllmConfig.get_from_yaml(),
+        model_config=MlpConfig.get_from_yaml(),
+        seed=0,
+        config=tiny_experiment_config(folder, **overrides),
+    )
+
+
+def test_config_from_packaged_yaml_and_registry():
+    config = QllmConfig.get_from_yaml()
+    assert config.credit == "library" and config.igm == "enforce"
+    assert config.weight_normalization == "none" and config.delay_value is True
+    assert algorithm_config_registry["qllm"] is QllmConfig
+
+
+@pytest.fixture(scope="module")
+def trained_experiment(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("qllm_api")
+    experiment = make_experiment(folder)
+    experiment.run()
+    return experiment
+
+
+def test_run_writes_results_and_credit_provenance(trained_experiment):
+    folder = Path(trained_experiment.folder_name)
+    results = json.loads((folder / f"{folder.name}.json").read_text())
+    returns = results["vmas"]["balance"]["qllm"]["seed_0"]
+    assert any(k.startswith("step_") for k in returns)
+    source = (folder / CREDIT_COPY_NAME).read_text()
+    assert source == library_path("vmas/balance").read_text()
+    meta = json.loads((folder / CREDIT_META_NAME).read_text())
+    assert meta["header"]["task"] == "vmas/balance" and len(meta["sha256"]) == 64
+    logged = {p.stem for p in folder.glob("*/scalars/*.csv")}
+    assert {f"train_agents_credit_weight_agent_{i}" for i in range(4)} <= logged
+
+
+def test_loss_has_zero_mixer_parameters_and_writes_group_priority(trained_experiment):
+    loss = trained_experiment.losses["agents"]
+    assert isinstance(loss, QllmLoss)
+    assert mixer_parameter_count(loss) == 0
+    qmix = make_experiment(Path(trained_experiment.folder_name).parent, QmixConfig.get_from_yaml())
+    assert mixer_parameter_count(qmix.losses["agents"]) > 1000
+
+    batch = trained_experiment.replay_buffers["agents"].sample()
+    out = loss(batch)
+    td_error = batch.get(("agents", "td_error"))
+    assert td_error.shape == (*batch.batch_size, 4, 1)
+    torch.testing.assert_close(td_error[..., 0, :], batch.get("td_error"))
+    assert (td_error >= 0).all() and td_error.sum() > 0
+    assert {f"credit_weight_agent_{i}" for i in range(4)} <= set(out.keys())
+
+
+def test_agents_receive_gradient(trained_experiment):
+    loss = trained_experiment.losses["agents"]
+    batch = trained_experiment.replay_buffers["agents"].sample()
+    loss.zero_grad() if hasattr(loss, "zero_grad") else None
+    loss(batch)["loss"].backward()
+    grads = [p.grad for p in loss.local_value_network_params.values(True, True) if p.grad is not None]
+    assert grads and any(g.abs().sum() > 0 for g in grads)
+
+
+def test_checkpoint_reload_evaluates_with_saved_credit(trained_experiment):
+    folder = Path(trained_experiment.folder_name)
+    checkpoint = sorted((folder / "checkpoints").glob("*.pt"))[-1]
+    reloaded = Experiment.reload_from_file(str(checkpoint))
+    assert reloaded.total_frames == trained_experiment.total_frames
+    credit = reloaded.algorithm.credit_function("agents")
+    assert credit.origin == str(folder / CREDIT_COPY_NAME)
+    reloaded.evaluate()
+
+
+def test_unknown_credit_path_is_a_clear_error(tmp_path):
+    config = QllmConfig.get_from_yaml()
+    config.credit = str(tmp_path / "missing.py")
+    with pytest.raises(CreditFunctionError, match="neither 'library', 'generate' nor an existing file"):
+        make_experiment(tmp_path, config)
+
+
+def test_hostile_credit_file_is_rejected_before_training(tmp_path):
+    hostile = tmp_path / "evil.py"
+    hostile.write_text("import os\ndef weights(td):\n    os.system('touch pwned')\n    return td['observation'][..., 0]\n")
+    config = QllmConfig.get_from_yaml()
+    config.credit = str(hostile)
+    with pytest.raises(CreditFunctionError, match="import of 'os' is not allowed"):
+        make_experiment(tmp_path, config)
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_credit_with_wrong_shape_fails_on_real_states(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def weights(td):\n    return td['observation'][:, 0, :3]\n")
+    config = QllmConfig.get_from_yaml()
+    config.credit = str(bad)
+    with pytest.raises(CreditFunctionError, match="shape"):
+        make_experiment(tmp_path, config)

@@ -1,0 +1,153 @@
+"""The TFCAF mixer: math, parameters, gradients, IGM gating, shapes and bad outputs."""
+
+import pytest
+import torch
+
+from benchmarl_qllm.credit.sandbox import CreditFunctionError
+from benchmarl_qllm.models.llm_credit import credit_mixer_module, LLMCreditMixer
+
+# w_i = 1 + obs[i, 0] (observation tasks), b = sum of the first feature over agents.
+OBS_TFCAF = '''
+import torch
+
+def weights(td):
+    obs = td["observation"]
+    return 1.0 + obs[..., 0]
+
+def bias(td):
+    return td["observation"][..., 0].sum(-1, keepdim=True)
+'''
+
+# w = state[:, :n] (signed), no bias.
+STATE_TFCAF = '''
+def weights(td):
+    n = td["n_agents"]
+    return td["state"][:, :n]
+'''
+
+
+def test_mixer_matches_hand_computation(make_credit):
+    mixer = LLMCreditMixer(make_credit(OBS_TFCAF), n_agents=3)
+    obs = torch.tensor([[[0.5, 9.0], [0.0, 9.0], [2.0, 9.0]]])  # [1, 3, 2]
+    q = torch.tensor([[[1.0], [2.0], [-1.0]]])  # [1, 3, 1]
+    # w = [1.5, 1.0, 3.0]; b = 2.5; Q_tot = 1.5*1 + 1*2 + 3*(-1) + 2.5 = 3.0
+    q_tot = mixer(q, obs)
+    assert q_tot.shape == (1, 1)
+    assert q_tot.item() == pytest.approx(3.0)
+
+
+def test_no_silent_scaling_by_n_agents(make_credit):
+    ones = "import torch\ndef weights(td):\n    return torch.ones_like(td['observation'][..., 0])\n"
+    mixer = LLMCreditMixer(make_credit(ones), n_agents=4)
+    q = torch.arange(4.0).reshape(1, 4, 1)
+    assert mixer(q, torch.zeros(1, 4, 3)).item() == pytest.approx(6.0)  # plain VDN sum
+
+
+def test_mixer_has_zero_parameters(make_credit):
+    mixer = LLMCreditMixer(make_credit(OBS_TFCAF), n_agents=3)
+    module = credit_mixer_module(mixer, ("agents", "chosen_action_value"), ("agents", "observation"))
+    assert sum(p.numel() for p in module.parameters()) == 0
+    assert len(list(module.buffers())) == 0
+
+
+def test_gradient_reaches_q_only_through_weights(make_credit):
+    mixer = LLMCreditMixer(make_credit(OBS_TFCAF), n_agents=3)
+    obs = torch.randn(5, 3, 2)
+    q = torch.randn(5, 3, 1, requires_grad=True)
+    mixer(q, obs).sum().backward()
+    expected_w = (1.0 + obs[..., 0]).clamp_min(0)
+    torch.testing.assert_close(q.grad.squeeze(-1), expected_w)
+
+
+def test_output_keeps_graph_to_q(make_credit):
+    mixer = LLMCreditMixer(make_credit(OBS_TFCAF), n_agents=3)
+    q = torch.randn(2, 3, 1, requires_grad=True)
+    out = mixer(q, torch.randn(2, 3, 2))
+    assert out.requires_grad and out.grad_fn is not None
+
+
+def test_igm_enforce_clamps_and_relax_keeps_signed_weights(make_credit):
+    credit = make_credit(STATE_TFCAF)
+    state = torch.tensor([[-2.0, 3.0, 7.0]])
+    q = torch.tensor([[[1.0], [1.0]]])
+    enforce = LLMCreditMixer(credit, n_agents=2, input_kind="state", igm="enforce")
+    relax = LLMCreditMixer(credit, n_agents=2, input_kind="state", igm="relax")
+    w_enforce, _ = enforce.credit(state)
+    w_relax, _ = relax.credit(state)
+    assert w_enforce.tolist() == [[0.0, 3.0]]
+    assert w_relax.tolist() == [[-2.0, 3.0]]
+    assert enforce(q, state).item() == pytest.approx(3.0)
+    assert relax(q, state).item() == pytest.approx(1.0)
+
+
+def test_enforce_is_monotonic_in_every_q(make_credit):
+    mixer = LLMCreditMixer(make_credit(STATE_TFCAF), n_agents=2, input_kind="state")
+    state = torch.randn(64, 4)
+    q = torch.randn(64, 2, 1, requires_grad=True)
+    mixer(q, state).sum().backward()
+    assert (q.grad >= 0).all()
+
+
+@pytest.mark.parametrize("batch", [(), (7,), (3, 4), (2, 3, 5)])
+@pytest.mark.parametrize("kind", ["observation", "state"])
+def test_any_batch_shape(make_credit, batch, kind):
+    source = OBS_TFCAF if kind == "observation" else STATE_TFCAF
+    mixer = LLMCreditMixer(make_credit(source), n_agents=3, input_kind=kind, igm="relax")
+    state = torch.randn(*batch, 3, 2) if kind == "observation" else torch.randn(*batch, 6)
+    q = torch.randn(*batch, 3, 1)
+    out = mixer(q, state)
+    assert out.shape == (*batch, 1)
+    # Row-wise equal to the flat computation.
+    flat = mixer(q.reshape(-1, 3, 1), state.reshape(-1, *state.shape[len(batch):]))
+    torch.testing.assert_close(out.reshape(-1, 1), flat)
+
+
+@pytest.mark.parametrize(
+    "mode, expected",
+    [("none", [1.0, 3.0]), ("sum_to_one", [0.25, 0.75]), ("mean_to_one", [0.5, 1.5])],
+)
+def test_weight_normalization(make_credit, mode, expected):
+    mixer = LLMCreditMixer(
+        make_credit(STATE_TFCAF), n_agents=2, input_kind="state", weight_normalization=mode
+    )
+    w, _ = mixer.credit(torch.tensor([[1.0, 3.0, 0.0]]))
+    assert w.squeeze(0).tolist() == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("return td['observation'][..., 0] * float('nan')", "non-finite"),
+        ("return td['observation'][..., 0] / 0.0", "non-finite"),
+        ("return td['observation'][:, :2, 0]", "shape"),
+        ("return [1.0, 2.0, 3.0]", "expected a torch.Tensor"),
+        ("raise ValueError('boom')", "ValueError: boom"),
+    ],
+)
+def test_bad_outputs_raise_clear_errors(make_credit, body, message):
+    source = f"import torch\ndef weights(td):\n    {body}\n"
+    mixer = LLMCreditMixer(make_credit(source), n_agents=3)
+    with pytest.raises(CreditFunctionError, match=message):
+        mixer(torch.randn(4, 3, 1), torch.ones(4, 3, 2))
+
+
+def test_wrong_input_shapes_raise(make_credit):
+    mixer = LLMCreditMixer(make_credit(OBS_TFCAF), n_agents=3)
+    with pytest.raises(CreditFunctionError, match="expected"):
+        mixer(torch.randn(4, 2, 1), torch.randn(4, 3, 2))
+    with pytest.raises(CreditFunctionError, match="observation has shape"):
+        mixer(torch.randn(4, 3, 1), torch.randn(4, 5, 2))
+
+
+def test_invalid_settings_rejected(make_credit):
+    credit = make_credit(OBS_TFCAF)
+    with pytest.raises(ValueError, match="igm"):
+        LLMCreditMixer(credit, n_agents=3, igm="sometimes")
+    with pytest.raises(ValueError, match="weight_normalization"):
+        LLMCreditMixer(credit, n_agents=3, weight_normalization="softmax")
+
+
+def test_check_finite_can_be_disabled(make_credit):
+    source = "import torch\ndef weights(td):\n    return td['observation'][..., 0] * float('nan')\n"
+    mixer = LLMCreditMixer(make_credit(source), n_agents=3, check_finite=False)
+    assert torch.isnan(mixer(torch.randn(2, 3, 1), torch.ones(2, 3, 2))).all()
