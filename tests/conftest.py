@@ -48,3 +48,19 @@ def tiny_experiment_config(save_folder: Path, **overrides):
     for key, value in settings.items():
         setattr(config, key, value)
     return config
+
+
+@pytest.fixture(scope="session")
+def real_states():
+    """``real_states(task)``: 64 states of ``task`` from a random rollout, built once per session
+    (building a live env costs up to a second, e.g. vmas/sampling)."""
+    from benchmarl_qllm.tasks import sample_states
+
+    cache = {}
+
+    def get(task):
+        if task not in cache:
+            cache[task] = sample_states(task, n=64, seed=0)
+        return cache[task].clone()
+
+    return get

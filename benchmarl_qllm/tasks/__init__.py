@@ -1,0 +1,38 @@
+"""Structured task descriptions (for LLM prompts) and real states from live environments."""
+
+from benchmarl_qllm.tasks.descriptions import (
+    LayoutField,
+    LayoutMismatchError,
+    TaskDescription,
+    build_layout,
+    check_against_env,
+    get_description,
+    known_tasks,
+    register_description,
+)
+from benchmarl_qllm.tasks.sampling import (
+    EnvSpec,
+    live_env_spec,
+    register_env_spec_reader,
+    register_state_sampler,
+    sample_states,
+)
+from benchmarl_qllm.tasks.vmas import register_vmas
+
+register_vmas()
+
+__all__ = [
+    "EnvSpec",
+    "LayoutField",
+    "LayoutMismatchError",
+    "TaskDescription",
+    "build_layout",
+    "check_against_env",
+    "get_description",
+    "known_tasks",
+    "live_env_spec",
+    "register_description",
+    "register_env_spec_reader",
+    "register_state_sampler",
+    "sample_states",
+]
