@@ -17,9 +17,11 @@ from benchmarl_qllm.tasks.sampling import (
     register_state_sampler,
     sample_states,
 )
+from benchmarl_qllm.tasks.pettingzoo import register_pettingzoo
 from benchmarl_qllm.tasks.vmas import register_vmas
 
 register_vmas()
+register_pettingzoo()
 
 __all__ = [
     "EnvSpec",

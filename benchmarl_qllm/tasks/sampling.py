@@ -222,10 +222,11 @@ def _random_rollout(env, steps: int, key) -> torch.Tensor:
 def benchmarl_sample_states(task: str, n: int, seed: int, overrides: Dict[str, Any]) -> torch.Tensor:
     """Default :data:`StateSampler`: random-action rollout of the BenchMARL env."""
     num_envs = max(1, min(n, MAX_SAMPLING_ENVS))
-    steps = max(math.ceil(n / num_envs), MIN_ROLLOUT_STEPS, 2)
     with _preserved_rng():
         torch.manual_seed(seed)
         task_class, env = make_benchmarl_env(task, overrides, num_envs=num_envs, seed=seed)
+        # Non-vectorized envs (PettingZoo, LBF...) ignore num_envs: roll out longer instead.
+        steps = max(math.ceil(n / max(1, env.batch_size.numel())), MIN_ROLLOUT_STEPS, 2)
         try:
             spec = spec_from_env(task, task_class, env)
             with torch.no_grad():
