@@ -6,7 +6,15 @@ _registered = False
 
 
 def register() -> None:
-    """Add ``qllm`` to BenchMARL's algorithm registry and Hydra's ConfigStore (idempotent)."""
+    """Make ``qllm`` and the packaged task families known to BenchMARL and Hydra (idempotent).
+
+    * ``qllm``: BenchMARL's algorithm registry and Hydra's ConfigStore (``algorithm/qllm_config``).
+    * tasks ``lbforaging/*`` and ``matrix/*``: see :mod:`benchmarl_qllm.environments.registry`
+      (BenchMARL's ``task_config_registry`` / ``_task_class_registry`` and ConfigStore
+      ``task/<env>_<task>_config``). ``lbforaging`` itself is only imported when an LBF
+      environment is built.
+    * task descriptions of those tasks (for LLM prompts) in :mod:`benchmarl_qllm.tasks`.
+    """
     global _registered
     if _registered:
         return
@@ -14,7 +22,11 @@ def register() -> None:
     from hydra.core.config_store import ConfigStore
 
     from benchmarl_qllm.algorithms import QllmConfig
+    from benchmarl_qllm.environments import register_tasks
+    from benchmarl_qllm.environments.descriptions import register_descriptions
 
     algorithm_config_registry["qllm"] = QllmConfig
     ConfigStore.instance().store(name="qllm_config", group="algorithm", node=QllmConfig)
+    register_tasks()
+    register_descriptions()
     _registered = True

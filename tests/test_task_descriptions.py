@@ -185,11 +185,11 @@ def test_other_families_can_register(monkeypatch):
             layout=build_layout([("step_one_hot", 2, "time step"), ("bias", 1, "constant 1")]),
         )
 
-    register_description("matrix/climbing", build, env_spec=reader)
+    register_description("toy/matrix_2x2", build, env_spec=reader)
     with pytest.raises(ValueError, match="already registered"):
-        register_description("matrix/climbing", build)
-    assert "matrix/climbing" in known_tasks()
-    prompt = get_description("matrix/climbing").to_prompt()
+        register_description("toy/matrix_2x2", build)
+    assert "toy/matrix_2x2" in known_tasks()
+    prompt = get_description("toy/matrix_2x2").to_prompt()
     assert "`state[:, start:stop]`" in prompt and "`2:3` | `bias`" in prompt
     assert "[B, 3]" in prompt and "igm = relax" in prompt
 

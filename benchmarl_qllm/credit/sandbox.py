@@ -79,6 +79,11 @@ FORBIDDEN_ATTRIBUTES = {
     "f_builtins", "tb_frame", "tb_next", "co_code", "func_globals", "mro", "load", "save",
     "system", "popen", "environ", "modules", "builtins", "format", "format_map", "record_stream",
     "new_empty", "empty", "empty_like", "manual_seed", "seed", "set_grad_enabled", "no_grad",
+    # Ways out of torch into numpy/ctypes/files/DLPack (e.g. ``x.numpy().dump(path)``).
+    "numpy", "ctypes", "dump", "dumps", "memmap", "memmap_", "memmap_like", "to_h5", "from_h5",
+    "from_file", "to_dlpack", "from_dlpack", "consolidate", "share_memory",
+    # Learnable tensors and hooks: a TFCAF holds no parameters.
+    "requires_grad", "register_post_accumulate_grad_hook", "apply", "named_apply", "to_module",
 }
 
 SAFE_BUILTIN_NAMES = [
@@ -188,6 +193,9 @@ class _Checker(ast.NodeVisitor):
         return None
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            # ``torch.relu = f`` would monkeypatch torch in the training process.
+            self.error(node, f"assigning or deleting attributes ('.{node.attr} = ...') is not allowed")
         if node.attr.startswith("_"):
             self.error(node, f"private/dunder attribute '.{node.attr}' is not allowed")
         elif node.attr in FORBIDDEN_ATTRIBUTES:
@@ -275,7 +283,8 @@ def static_check(source: str) -> StaticReport:
     try:
         tree = ast.parse(source, filename="<tfcaf>", mode="exec")
     except SyntaxError as exc:
-        report.errors.append(f"syntax error at line {exc.lineno}: {exc.msg}")
+        line = f": `{exc.text.strip()}`" if exc.text and exc.text.strip() else ""
+        report.errors.append(f"syntax error at line {exc.lineno}: {exc.msg}{line}")
         return report
     n_nodes = sum(1 for _ in ast.walk(tree))
     if n_nodes > MAX_AST_NODES:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Optional, Tuple
 
 import torch
-from tensordict import NestedKey, TensorDict
+from tensordict import NestedKey
 from tensordict.nn import TensorDictModule
 from torch import nn
 
 from benchmarl_qllm.credit.function import (
     CreditFunction,
-    N_AGENTS_KEY,
+    make_credit_input,
     OBSERVATION_KEY,
     STATE_KEY,
 )
@@ -80,8 +80,7 @@ class LLMCreditMixer(nn.Module):
         batch_shape = state.shape[:n_batch_dims]
         flat = state.reshape(-1, *state.shape[n_batch_dims:])
         flat_batch = flat.shape[0]
-        td = TensorDict({self.input_kind: flat}, batch_size=[flat_batch])
-        td.set_non_tensor(N_AGENTS_KEY, self.n_agents)
+        td = make_credit_input(self.input_kind, flat, self.n_agents)
 
         origin = self.credit_function.origin
         try:

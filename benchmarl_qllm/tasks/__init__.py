@@ -18,10 +18,12 @@ from benchmarl_qllm.tasks.sampling import (
     sample_states,
 )
 from benchmarl_qllm.tasks.pettingzoo import register_pettingzoo
+from benchmarl_qllm.tasks.smacv2 import register_smacv2
 from benchmarl_qllm.tasks.vmas import register_vmas
 
 register_vmas()
 register_pettingzoo()
+register_smacv2()
 
 __all__ = [
     "EnvSpec",

@@ -1,8 +1,10 @@
-"""Hydra search-path plugin: makes ``algorithm=qllm`` available to ``benchmarl/run.py``.
+"""Hydra search-path plugin: makes ``algorithm=qllm`` and the packaged task families
+(``task=lbforaging/...``, ``task=matrix/climbing``) available to ``benchmarl/run.py``.
 
 Hydra imports every module under the ``hydra_plugins`` namespace package at start-up, before
-composing the config. Importing :mod:`benchmarl_qllm` registers the QLLM config schema in
-BenchMARL's registry and Hydra's ConfigStore; the plugin then appends this package's YAML.
+composing the config. Importing :mod:`benchmarl_qllm` registers the QLLM and task config
+schemas in BenchMARL's registries and Hydra's ConfigStore (:func:`benchmarl_qllm.register`);
+the plugin then appends this package's YAML (``pkg://benchmarl_qllm.conf``).
 """
 
 from hydra.core.config_search_path import ConfigSearchPath

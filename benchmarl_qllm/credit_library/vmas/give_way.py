@@ -1,7 +1,7 @@
 """Training-free credit assignment function for vmas/give_way.
 
 task: vmas/give_way
-produced-by: hand-written by a benchmarl-qllm developer (no LLM was used)
+produced-by: hand-written by a benchmarl-qllm developer (an AI coding assistant), not by the QLLM generation pipeline
 model: none
 prompt-sha256: none
 igm: enforce

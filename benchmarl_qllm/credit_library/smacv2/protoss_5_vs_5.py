@@ -1,0 +1,104 @@
+"""Training-free credit assignment function for smacv2/protoss_5_vs_5.
+
+task: smacv2/protoss_5_vs_5
+produced-by: hand-written by a benchmarl-qllm developer (an AI coding assistant), not by the QLLM generation pipeline
+model: none
+prompt-sha256: none
+igm: enforce
+input: state [B, 130]
+
+Task: SMACv2 protoss_5_vs_5 (map 10gen_protoss): 5 agents fight 5 enemy units of the same
+composition, controlled by the built-in AI; the unit types are drawn every episode from stalker,
+zealot, colossus. Protoss vs Protoss. Shields absorb damage before health and regenerate, so an
+ally's staying power is the mean of its health and shield fractions. Shared reward: damage dealt
++ 10 per kill + 200 for the win, scaled so that a perfect episode returns about 20; an episode
+ends when a side is wiped out or after 200 steps.
+
+State layout (smacv2 StarCraft2Env.get_state with BenchMARL's smacv2/protoss_5_vs_5 config):
+  0:40     allies, 5 rows x 8: health, cooldown, relative_x, relative_y, shield,
+           unit-type one-hot (0 = stalker, 1 = zealot, 2 = colossus)
+  40:75    enemies, 5 rows x 7: health, relative_x, relative_y, shield, unit-type one-hot
+  75:130   last actions, 5 one-hot rows x 11 (not used here)
+Health and shield are fractions in [0, 1]; positions are (x - map centre) / playable extent
+(about [-0.5, 0.5]); a dead unit's whole row is 0, so "alive" is health > 0 and a dead unit's
+position (0, 0) is never used. Agent ids are sorted by unit type (colossus < stalker < zealot).
+Accepted widths: 75, 76, 130, 131 (with/without last actions and the optional
+timestep feature, which come after the blocks read here); anything else is rejected.
+
+Credit idea: living allies that still have health and shield and stand close to living,
+weakened enemies are the ones fighting for the next reward (damage and kills). For ally i:
+  reach_i       = (shoot range of its type + 3) / 32 (about where it engages, in state units)
+  opportunity_ij = alive_j * exp(-d_ij / reach_i) * (1.5 - hp_j)       (d: ally-enemy distance)
+  engagement_i  = max_j opportunity_ij
+  score_i = alive_i * (0.25 + hp_i) * (0.25 + engagement_i)
+Weights: w_i = FLOOR + (1 - FLOOR) * n * score_i / sum_k score_k. Dead allies get exactly
+FLOOR = 0.1 (> 0, so IGM holds and they keep a small gradient), living allies always more; the
+mean over agents is exactly 1 (VDN scale). When no enemy is left every living ally scores
+alike; when every ally is dead all weights are 1. Row by row, no parameters, no bias.
+"""
+
+import torch
+
+N_AGENTS = 5
+N_ENEMIES = 5
+ALLY_FEATURES = 8
+ENEMY_FEATURES = 7
+ALLY_END = 40
+ENEMY_END = 75
+STATE_WIDTHS = (75, 76, 130, 131)
+
+# Columns inside an ally row / an enemy row.
+HEALTH = 0
+X = 2
+SHIELD = 4
+E_SHIELD = 3
+TYPE = 5
+E_HEALTH = 0
+E_X = 1
+
+# Engagement distance per unit type (stalker, zealot, colossus), state units.
+REACH = (0.281, 0.156, 0.312)
+MIN_REACH = 0.05
+FLOOR = 0.1
+
+
+def weights(td):
+    state = td["state"]
+    n = td["n_agents"]
+    if n != N_AGENTS or state.shape[-1] not in STATE_WIDTHS:
+        raise ValueError(
+            f"smacv2/protoss_5_vs_5 credit expects {N_AGENTS} agents and a state of width "
+            f"{STATE_WIDTHS}, got {n} agents and {state.shape[-1]}"
+        )
+    state = torch.nan_to_num(state, nan=0.0, posinf=1.0, neginf=-1.0)
+    batch = state.shape[0]
+    allies = state[:, 0:ALLY_END].reshape(batch, N_AGENTS, ALLY_FEATURES)
+    enemies = state[:, ALLY_END:ENEMY_END].reshape(batch, N_ENEMIES, ENEMY_FEATURES)
+
+    ally_alive = allies[..., HEALTH] > 0
+    enemy_alive = enemies[..., E_HEALTH] > 0
+    ally_hp = 0.5 * (allies[..., HEALTH].clamp(0.0, 1.0) + allies[..., SHIELD].clamp(0.0, 1.0))
+    enemy_hp = 0.5 * (
+        enemies[..., E_HEALTH].clamp(0.0, 1.0) + enemies[..., E_SHIELD].clamp(0.0, 1.0)
+    )
+    ally_pos = allies[..., X:X + 2].clamp(-1.0, 1.0)
+    enemy_pos = enemies[..., E_X:E_X + 2].clamp(-1.0, 1.0)
+    ally_type = allies[..., TYPE:TYPE + 3].clamp(0.0, 1.0)
+
+    reach_table = torch.tensor(REACH, dtype=state.dtype, device=state.device)
+    reach = (ally_type * reach_table).sum(-1).clamp_min(MIN_REACH)       # [B, n]
+    dist = torch.linalg.vector_norm(
+        ally_pos.unsqueeze(2) - enemy_pos.unsqueeze(1), dim=-1
+    )                                                                   # [B, n, m]
+    target = ((1.5 - enemy_hp) * enemy_alive.to(state.dtype)).unsqueeze(1)
+    opportunity = torch.exp(-dist / reach.unsqueeze(-1)) * target        # [B, n, m]
+    engagement = opportunity.amax(-1)                                   # [B, n]
+
+    alive = ally_alive.to(state.dtype)
+    score = alive * (0.25 + ally_hp) * (0.25 + engagement)
+    battle_over = ~enemy_alive.any(-1, keepdim=True)
+    score = torch.where(battle_over, alive, score)
+    total = score.sum(-1, keepdim=True)
+    share = score * N_AGENTS / total.clamp_min(1e-6)
+    w = FLOOR + (1.0 - FLOOR) * share
+    return torch.where(total > 0, w, torch.ones_like(w))

@@ -1,0 +1,7 @@
+# expect: dynamic
+# Unbounded recursion.
+import torch
+
+
+def weights(td):
+    return weights(td)

@@ -1,0 +1,8 @@
+# expect: dynamic
+# Learnable parameters created with requires_grad=True.
+import torch
+
+
+def weights(td):
+    scale = torch.ones(td["observation"].shape[1], requires_grad=True)
+    return torch.ones_like(td["observation"][..., 0]) * scale

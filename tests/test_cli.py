@@ -1,0 +1,134 @@
+"""The ``qllm`` command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarl_qllm.cli import main
+from benchmarl_qllm.credit.function import parse_header
+from benchmarl_qllm.credit.library import library_entries
+from generation_helpers import (  # noqa: F401
+    HOSTILE_DIR,
+    code_answer,
+    fake_server,
+    good_source,
+    isolated_env,
+    variant,
+)
+from fake_openai_server import reply
+
+
+@pytest.mark.parametrize("task", sorted(library_entries()))
+def test_check_accepts_every_packaged_tfcaf(task, capsys):
+    from benchmarl_qllm.tasks import known_tasks
+
+    if task not in known_tasks():
+        pytest.skip(f"no task description/state sampler registered for {task} yet")
+    code = main(["check", str(library_entries()[task]), "--n-states", "32"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "validation PASSED" in out and f"on {task}" in out
+
+
+def test_check_rejects_a_hostile_file(tmp_path, capsys):
+    path = tmp_path / "evil.py"
+    path.write_text((HOSTILE_DIR / "open_write.py").read_text().replace("{TARGET}", str(tmp_path / "x")))
+    assert main(["check", str(path), "--task", "vmas/balance", "--n-states", "32"]) == 1
+    out = capsys.readouterr().out
+    assert "validation FAILED" in out and "[FAIL] static" in out and "'open' is not allowed" in out
+    assert not (tmp_path / "x").exists()
+
+
+def test_check_exit_code_of_the_installed_command(tmp_path):
+    path = tmp_path / "negative.py"
+    path.write_text("import torch\n\ndef weights(td):\n    return -torch.ones_like(td['observation'][..., 0])\n")
+    script = Path(sys.executable).parent / "qllm"  # the console script pyproject declares
+    command = [str(script)] if script.exists() else [
+        sys.executable, "-c", "import sys; from benchmarl_qllm.cli import main; sys.exit(main())"]
+    proc = subprocess.run(
+        command + ["check", str(path), "--task", "vmas/balance", "--n-states", "16"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "[FAIL] igm" in proc.stdout
+
+
+def test_prompt_prints_the_layout(capsys):
+    assert main(["prompt", "vmas/balance"]) == 0
+    out = capsys.readouterr().out
+    assert "# System prompt" in out and "def weights(td)" in out
+    assert "| `4:6` | `agent_minus_package` |" in out and "[B, 4, 16]" in out
+    assert "IGM is ENFORCED" in out
+
+
+def test_list_shows_tasks_and_library(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "vmas/balance" in out and "balance.py (igm enforce;" in out
+
+
+def test_generate_with_the_fake_server(fake_server, good_source, tmp_path, capsys):
+    server = fake_server([code_answer(good_source), code_answer(variant(good_source, 0.3)),
+                          reply('{"choice": 2, "advice": "ok"}')])
+    out_file = tmp_path / "gen" / "balance.py"
+    code = main(["generate", "vmas/balance", "--model", "fake-model", "--base-url", server.base_url,
+                 "--candidates", "2", "--rounds", "1", "--n-states", "32", "--out", str(out_file)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert f"wrote {out_file}" in captured.out and "chose r1c2 from 2 candidates" in captured.out
+    header = parse_header(out_file.read_text())
+    assert header["produced-by"] == "qllm generate (coder-evaluator loop, 2 candidates x 1 rounds)"
+    transcript = json.loads((tmp_path / "gen" / "balance.transcript.json").read_text())
+    assert transcript["totals"]["llm_calls"] == 3
+    assert main(["check", str(out_file), "--n-states", "32", "--quiet"]) == 0
+
+
+def test_generate_into_the_cache_then_train_config_finds_it(fake_server, good_source, capsys):
+    from benchmarl_qllm.credit.resolve import resolve_credit_function
+
+    server = fake_server([code_answer(good_source)])
+    assert main(["generate", "vmas/balance", "--model", "m", "--base-url", server.base_url,
+                 "--candidates", "1", "--rounds", "1", "--quiet"]) == 0
+    credit = resolve_credit_function("generate", "vmas/balance")
+    assert parse_header(credit.source)["task"] == "vmas/balance"
+
+
+def test_errors_are_one_line_without_traceback(tmp_path, capsys, fake_server):
+    assert main(["generate", "vmas/balance"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qllm: error: no model") and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+    assert main(["check", str(tmp_path / "missing.py"), "--task", "vmas/balance"]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+    assert main(["prompt", "vmas/nope"]) == 2
+    assert "no task description for 'vmas/nope'" in capsys.readouterr().err
+
+    server = fake_server([reply("no code, sorry")])
+    assert main(["generate", "vmas/balance", "--model", "m", "--base-url", server.base_url,
+                 "--candidates", "1", "--rounds", "1", "--n-states", "16", "--quiet",
+                 "--out", str(tmp_path / "f.py")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("qllm: error: no candidate for vmas/balance passed validation")
+    assert "f.transcript.json" in err and "Traceback" not in err
+
+
+def test_generate_with_the_file_backend(tmp_path, good_source, capsys):
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    # First run: no answer yet, so it stops and names the file to fill.
+    args = ["generate", "vmas/balance", "--backend", "file", "--answers-dir", str(answers),
+            "--timeout", "0", "--candidates", "1", "--rounds", "1", "--n-states", "16", "--quiet",
+            "--out", str(tmp_path / "f.py")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "001_answer.md" in err and "001_prompt.md" in err
+    (answers / "001_answer.md").write_text(f"```python\n{good_source}```\n")
+    assert main(args) == 0
+    assert parse_header((tmp_path / "f.py").read_text())["model"].startswith("file via file backend")
