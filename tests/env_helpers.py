@@ -1,7 +1,4 @@
-"""Helpers for the environment-family tests (tests/test_lbforaging.py, tests/test_matrix_game.py).
-
-Kept out of conftest.py so that these tests depend on nothing shared but the package itself.
-"""
+"""Helpers shared by the tests that build BenchMARL experiments or run commands like a user."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from benchmarl_qllm import QllmConfig
 from benchmarl_qllm.algorithms.qllm import CREDIT_COPY_NAME, CREDIT_META_NAME, QllmLoss
 from benchmarl_qllm.credit.library import library_path
 from benchmarl_qllm.credit.sandbox import CreditFunctionError
-from conftest import tiny_experiment_config
+from env_helpers import tiny_experiment_config
 
 
 def mixer_parameter_count(loss) -> int:

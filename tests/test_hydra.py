@@ -11,24 +11,15 @@ from pathlib import Path
 import benchmarl
 import pytest
 
-from conftest import PYTHON
+from env_helpers import PYTHON, run_python
 
 BENCHMARL_DIR = Path(benchmarl.__file__).resolve().parent
-
-
-def run_cli(args, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:
-    env = dict(os.environ, WANDB_MODE="offline", HYDRA_FULL_ERROR="1")
-    proc = subprocess.run(
-        [PYTHON, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
-    return proc
 
 
 @pytest.fixture(scope="module")
 def hydra_run(tmp_path_factory):
     cwd = tmp_path_factory.mktemp("hydra_run")
-    run_cli(
+    run_python(
         [
             str(BENCHMARL_DIR / "run.py"),
             "algorithm=qllm",
@@ -58,14 +49,14 @@ def test_run_py_trains_and_writes_benchmarl_json(hydra_run):
 
 def test_evaluate_and_resume_from_checkpoint(hydra_run):
     (checkpoint,) = hydra_run.glob("*/checkpoints/checkpoint_*.pt")
-    evaluated = run_cli([str(BENCHMARL_DIR / "evaluate.py"), str(checkpoint)], cwd=hydra_run)
+    evaluated = run_python([str(BENCHMARL_DIR / "evaluate.py"), str(checkpoint)], cwd=hydra_run)
     assert "Algorithm: qllm" in evaluated.stdout
-    resumed = run_cli([str(BENCHMARL_DIR / "resume.py"), str(checkpoint)], cwd=hydra_run)
+    resumed = run_python([str(BENCHMARL_DIR / "resume.py"), str(checkpoint)], cwd=hydra_run)
     assert "credit: library" in resumed.stdout
 
 
 def test_multirun_sweep_over_algorithms_and_seeds(tmp_path):
-    run_cli(
+    run_python(
         [
             "-m", "benchmarl.run", "-m",
             "algorithm=qllm,vdn",

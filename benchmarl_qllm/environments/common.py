@@ -4,6 +4,8 @@
   ``get_from_yaml`` reads *this* package's ``conf/task/<env>/<task>.yaml`` (BenchMARL's own
   ``Task.get_from_yaml`` only knows ``benchmarl/conf``) and type-checks it with the family's
   config dataclass.
+* :class:`DiscreteTaskClass`: the part of BenchMARL's ``TaskClass`` every family here shares
+  (discrete actions only, no rendering).
 * :class:`SeededEnvFactory`: the ``get_env_fun`` result for non-vectorized environments, which
   gives every environment copy it creates a distinct, reproducible seed.
 """
@@ -16,7 +18,9 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Type
 
-from benchmarl.environments.common import Task
+from torchrl.envs import EnvBase
+
+from benchmarl.environments.common import Task, TaskClass
 from benchmarl.utils import _read_yaml_config
 
 TASK_CONF_DIR = Path(__file__).resolve().parent.parent / "conf" / "task"
@@ -123,3 +127,16 @@ def check_task_config(config_class: Type, config: Dict[str, Any]) -> Dict[str, A
     if missing:
         raise TypeError(f"{config_class.__name__}: missing value(s) for {missing}")
     return checked
+
+
+class DiscreteTaskClass(TaskClass):
+    """``TaskClass`` defaults for discrete-action, render-less task families."""
+
+    def supports_continuous_actions(self) -> bool:
+        return False
+
+    def supports_discrete_actions(self) -> bool:
+        return True
+
+    def has_render(self, env: EnvBase) -> bool:
+        return False

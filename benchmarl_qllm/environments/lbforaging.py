@@ -45,10 +45,9 @@ from tensordict import TensorDict, TensorDictBase
 from torchrl.data import Binary, Bounded, Categorical, Composite, Unbounded
 from torchrl.envs import EnvBase
 
-from benchmarl.environments.common import TaskClass
 from benchmarl.utils import DEVICE_TYPING
 
-from benchmarl_qllm.environments.common import PackagedTask, SeededEnvFactory
+from benchmarl_qllm.environments.common import DiscreteTaskClass, PackagedTask, SeededEnvFactory
 
 GROUP = "agents"
 N_ACTIONS = 6
@@ -349,7 +348,7 @@ class LBForagingConfig:
     observe_agent_levels: bool = True
 
 
-class LBForagingClass(TaskClass):
+class LBForagingClass(DiscreteTaskClass):
     """BenchMARL task class of the ``lbforaging`` family."""
 
     @staticmethod
@@ -365,15 +364,6 @@ class LBForagingClass(TaskClass):
     ) -> Callable[[], EnvBase]:
         # Not vectorized: BenchMARL wraps it in SerialEnv/ParallelEnv(num_envs, env_fun).
         return SeededEnvFactory(LBForagingEnv, seed=seed, device=device, **self.config)
-
-    def supports_continuous_actions(self) -> bool:
-        return False
-
-    def supports_discrete_actions(self) -> bool:
-        return True
-
-    def has_render(self, env: EnvBase) -> bool:
-        return False
 
     def max_steps(self, env: EnvBase) -> int:
         return int(self.config.get("max_episode_steps", 50))  # LBForagingEnv's default

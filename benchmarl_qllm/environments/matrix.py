@@ -44,10 +44,9 @@ from tensordict import TensorDict, TensorDictBase
 from torchrl.data import Categorical, Composite, Unbounded
 from torchrl.envs import EnvBase
 
-from benchmarl.environments.common import TaskClass
 from benchmarl.utils import DEVICE_TYPING
 
-from benchmarl_qllm.environments.common import PackagedTask
+from benchmarl_qllm.environments.common import DiscreteTaskClass, PackagedTask
 
 GROUP = "agents"
 N_ACTIONS = 3
@@ -194,7 +193,7 @@ class MatrixGameConfig:
     game: str = "climbing"
 
 
-class MatrixGameClass(TaskClass):
+class MatrixGameClass(DiscreteTaskClass):
     """BenchMARL task class of the ``matrix`` family (vectorized: no SerialEnv needed)."""
 
     @staticmethod
@@ -210,15 +209,6 @@ class MatrixGameClass(TaskClass):
     ) -> Callable[[], EnvBase]:
         config = dict(self.config)
         return lambda: MatrixGameEnv(num_envs=num_envs, seed=seed, device=device, **config)
-
-    def supports_continuous_actions(self) -> bool:
-        return False
-
-    def supports_discrete_actions(self) -> bool:
-        return True
-
-    def has_render(self, env: EnvBase) -> bool:
-        return False
 
     def max_steps(self, env: EnvBase) -> int:
         return 1
