@@ -1,10 +1,11 @@
-"""``qllm``: write, check and list training-free credit assignment functions (TFCAFs).
+"""``qllm``: write, check, list and inspect training-free credit assignment functions (TFCAFs).
 
     qllm prompt vmas/balance                      # the prompt the coder LLM gets
     qllm generate vmas/balance --model gpt-4o-mini [--base-url URL] [--out FILE]
     qllm generate vmas/balance --backend file --answers-dir answers/   # no network
     qllm check my_tfcaf.py --task vmas/balance    # exit 0 if it passes, 1 if not
     qllm list                                     # tasks and packaged TFCAFs
+    qllm inspect RUN_DIR [--out DIR]              # plot a trained run's credit over an episode
 
 Exit codes: 0 success, 1 a check failed, 2 an error (one line on stderr, no traceback).
 """
@@ -65,6 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--quiet", action="store_true", help="only failures")
 
     sub.add_parser("list", help="known tasks and the packaged TFCAFs")
+
+    si = sub.add_parser("inspect", help="plot a trained QLLM run's credit weights over an episode")
+    si.add_argument("run_dir", help="a QLLM experiment folder, a Hydra job folder or a checkpoint")
+    si.add_argument("--out", default=None,
+                    help="output folder (default: <experiment folder>/credit_inspection)")
+    si.add_argument("--steps", type=int, default=None, help="max episode steps (default: task's)")
     return p
 
 
@@ -213,7 +220,16 @@ def cmd_list(args) -> int:
     return 0
 
 
-COMMANDS = {"prompt": cmd_prompt, "generate": cmd_generate, "check": cmd_check, "list": cmd_list}
+def cmd_inspect(args) -> int:
+    from benchmarl_qllm.inspection import inspect_run
+
+    for path in inspect_run(Path(args.run_dir), args.out, max_steps=args.steps):
+        print(path)
+    return 0
+
+
+COMMANDS = {"prompt": cmd_prompt, "generate": cmd_generate, "check": cmd_check, "list": cmd_list,
+            "inspect": cmd_inspect}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -165,7 +165,8 @@ class Qllm(Algorithm):
             restoring = self.experiment_config.restore_file is not None
             saved = Path(folder) / CREDIT_COPY_NAME if folder is not None else None
             if restoring and saved is not None and saved.is_file():
-                # Resume/evaluate with exactly the function the run was trained with.
+                # Resume/evaluate with exactly the function the run was trained with; its
+                # provenance record (credit_function.json) stays as the run wrote it.
                 function = CreditFunction.from_file(saved)
             else:
                 function = resolve_credit_function(
@@ -173,9 +174,9 @@ class Qllm(Algorithm):
                     task=f"{self.experiment.environment_name}/{self.experiment.task_name}",
                     igm=self.igm,
                 )
+                if folder is not None:
+                    self._save_credit_function(Path(folder), function)
             self._credit_functions[group] = function
-            if folder is not None:
-                self._save_credit_function(Path(folder), function)
         return self._credit_functions[group]
 
     def _save_credit_function(self, folder: Path, function: CreditFunction) -> None:

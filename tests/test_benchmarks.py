@@ -1,0 +1,200 @@
+"""Benchmark sweeps and reports: the `smoke` preset end to end, the report builder on the run
+folders it produced, `qllm inspect`, and the statistics behind the report."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks import stats
+from benchmarks.report import find_experiment_folders, read_run
+from benchmarks.sweep import load_preset
+from env_helpers import PYTHON, run_python
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# Presets ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["smoke", "cpu", "paper"])
+def test_presets_name_known_tasks_and_share_one_experiment_config(name):
+    import benchmarl_qllm  # noqa: F401
+    from benchmarl.algorithms import algorithm_config_registry
+    from benchmarl.environments import task_config_registry
+
+    preset = load_preset(name)
+    assert set(preset.algorithms) == {"qllm", "qmix", "vdn", "iql"}
+    assert all(a in algorithm_config_registry for a in preset.algorithms)
+    assert all(t in task_config_registry for t in preset.tasks), preset.tasks
+    assert len(preset.seeds) >= (2 if name == "smoke" else 5)
+    assert preset.experiment["checkpoint_at_end"] is True  # needed by `qllm inspect`
+
+
+def test_paper_preset_covers_every_family_and_cpu_preset_the_issue_tasks():
+    paper = load_preset("paper")
+    families = {t.split("/")[0] for t in paper.tasks}
+    assert {"vmas", "lbforaging", "gfootball", "smacv2", "pettingzoo", "matrix"} <= families
+    assert paper.experiment["max_n_frames"] == 2_000_000
+    cpu = load_preset("cpu")
+    assert cpu.tasks == ["vmas/balance", "vmas/navigation", "lbforaging/foraging_8x8_2p_2f_coop"]
+
+
+def test_unknown_preset_is_a_clear_error(tmp_path):
+    proc = run_python_failing(["-m", "benchmarks.sweep", "huge"], cwd=REPO)
+    assert "invalid choice" in proc.stderr
+
+
+def run_python_failing(args, cwd):
+    import subprocess
+
+    proc = subprocess.run([PYTHON, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0
+    return proc
+
+
+# The smoke sweep, once per session ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def smoke_sweep(tmp_path_factory):
+    out = tmp_path_factory.mktemp("smoke_sweep")
+    run_python(["-m", "benchmarks.sweep", "smoke", "--out", str(out)], cwd=REPO, timeout=1500)
+    return out
+
+
+def test_smoke_sweep_runs_every_algorithm_task_and_seed(smoke_sweep):
+    preset = load_preset("smoke")
+    folders = find_experiment_folders([smoke_sweep])
+    assert len(folders) == preset.n_runs
+    runs = [read_run(f) for f in folders]
+    seen = {(r.algorithm, r.full_task, r.seed) for r in runs}
+    assert seen == {(a, t, s) for a in preset.algorithms for t in preset.tasks for s in preset.seeds}
+    assert all(r.frames == preset.experiment["max_n_frames"] for r in runs)
+    info = json.loads((smoke_sweep / "sweep_info.json").read_text())
+    assert info["returncode"] == 0 and info["wall_time_s"] > 0
+
+
+def test_report_from_the_smoke_runs(smoke_sweep, tmp_path):
+    out = tmp_path / "report"
+    proc = run_python(["-m", "benchmarks.report", str(smoke_sweep), "--out", str(out)], cwd=REPO)
+    assert "16 runs" in proc.stdout
+    report = (out / "REPORT.md").read_text()
+    for task in ("vmas/balance", "lbforaging/foraging_8x8_2p_2f_coop"):
+        assert f"### {task}" in report
+    for algo in ("QLLM", "QMIX", "VDN", "IQL"):
+        assert re.search(rf"^\| {algo} \| 2 \| ", report, re.M), algo
+    assert "Experiment settings are identical for every run" in report
+    assert "QLLM/QMIX frames/s ratio" in report
+    for png in ("sample_efficiency.png", "performance_profile.png", "probability_of_improvement.png",
+                "credit_inspection/vmas_balance/credit_agents.png"):
+        assert (out / png).stat().st_size > 10_000, png
+        assert f"({png})" in report
+
+    rows = list(csv.DictReader((out / "runs.csv").open()))
+    assert len(rows) == 16
+    params = {(r["algorithm"], r["task"]): int(r["mixer_params"]) for r in rows}
+    assert params[("qllm", "vmas/balance")] == 0 and params[("vdn", "vmas/balance")] == 0
+    assert params[("qmix", "vmas/balance")] > 1000
+    # The report's numbers are the runs' own: recompute one final return from BenchMARL's JSON.
+    merged = json.loads((out / "marl_eval_results.json").read_text())
+    seed0 = merged["vmas"]["balance"]["qllm"]["seed_0"]
+    last = max((k for k in seed0 if k.startswith("step_")), key=lambda k: seed0[k]["step_count"])
+    row = next(r for r in rows if r["task"] == "vmas/balance" and r["algorithm"] == "qllm"
+               and r["seed"] == "0")
+    assert float(row["final_return"]) == pytest.approx(np.mean(seed0[last]["return"]), rel=1e-5)
+
+
+def test_report_names_the_credit_functions_by_hash(smoke_sweep, tmp_path):
+    from benchmarl_qllm.credit.function import source_sha256
+    from benchmarl_qllm.credit.library import library_path
+
+    out = tmp_path / "report"
+    run_python(["-m", "benchmarks.report", str(smoke_sweep), "--out", str(out), "--no-inspect"],
+               cwd=REPO)
+    report = (out / "REPORT.md").read_text()
+    sha = source_sha256(library_path("vmas/balance").read_text(encoding="utf-8"))
+    assert f"`{sha[:16]}…`" in report
+    assert "benchmarl_qllm/credit_library/vmas/balance.py" in report
+    assert "Credit inspection" not in report
+
+
+def test_report_without_runs_fails_clearly(tmp_path):
+    proc = run_python_failing(["-m", "benchmarks.report", str(tmp_path), "--out", str(tmp_path / "r")],
+                              cwd=REPO)
+    assert "no BenchMARL experiment folders" in proc.stderr
+
+
+# qllm inspect ------------------------------------------------------------------------------------------
+def _run_folder(sweep: Path, algorithm: str, task: str) -> Path:
+    return next(f for f in find_experiment_folders([sweep])
+                if f.name.startswith(f"{algorithm}_{task}_"))
+
+
+def test_inspect_traces_the_credit_the_mixer_used(smoke_sweep, tmp_path):
+    folder = _run_folder(smoke_sweep, "qllm", "foraging_8x8_2p_2f_coop")
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
+    proc = run_python(["-m", "benchmarl_qllm.cli", "inspect", str(folder), "--out", str(tmp_path)],
+                      cwd=tmp_path)
+    assert str(tmp_path / "credit_agents.png") in proc.stdout
+    assert (tmp_path / "credit_agents.png").stat().st_size > 10_000
+    trace = json.loads((tmp_path / "credit_agents.json").read_text())
+    weights = as_array(trace["weights"])
+    q = as_array(trace["agent_q"])
+    assert weights.shape == q.shape and weights.shape[1] == 2 and 1 <= weights.shape[0] <= 50
+    assert (weights >= 0).all()  # igm: enforce
+    q_tot = (weights * q).sum(-1) + as_array(trace["bias"])
+    assert np.allclose(q_tot, trace["q_tot"], atol=1e-5)
+    # Inspecting leaves the run folder as it was (provenance record included).
+    assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
+    meta = json.loads((folder / "credit_function.json").read_text())
+    assert meta["origin"].endswith("credit_library/lbforaging/foraging_8x8_2p_2f_coop.py")
+
+
+def as_array(values):
+    return np.asarray(values, dtype=float)
+
+
+def test_inspect_refuses_a_non_qllm_run(smoke_sweep, tmp_path):
+    folder = _run_folder(smoke_sweep, "qmix", "balance")
+    proc = run_python_failing(["-m", "benchmarl_qllm.cli", "inspect", str(folder)], cwd=tmp_path)
+    assert "needs a QLLM run" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_inspect_without_checkpoint_fails_clearly(tmp_path):
+    proc = run_python_failing(["-m", "benchmarl_qllm.cli", "inspect", str(tmp_path)], cwd=tmp_path)
+    assert "no BenchMARL checkpoint" in proc.stderr
+
+
+# Statistics ----------------------------------------------------------------------------------------------
+def test_iqm_is_the_mean_of_the_middle_half():
+    assert stats.iqm([0, 1, 2, 3, 100, -100, 1, 2]) == pytest.approx(np.mean([1, 1, 2, 2]))
+    assert stats.iqm([1, 2, 3, 4, 1000]) == pytest.approx(3.0)
+
+
+def test_bootstrap_ci_brackets_the_point_and_narrows_with_more_seeds():
+    rng = np.random.default_rng(0)
+    few, many = rng.normal(size=5), rng.normal(size=200)
+    p, lo, hi = stats.bootstrap_ci(few)
+    assert lo <= p <= hi and hi > lo
+    _, lo2, hi2 = stats.bootstrap_ci(many)
+    assert hi2 - lo2 < hi - lo
+    assert stats.bootstrap_ci([3.0]) == (3.0, 3.0, 3.0)
+
+
+def test_probability_of_improvement_and_verdicts():
+    better, worse = np.array([[5.0], [6.0], [7.0]]), np.array([[1.0], [2.0], [3.0]])
+    poi = stats.probability_of_improvement(better, worse)
+    assert poi[0] == 1.0 and stats.verdict(poi) == "win"
+    assert stats.verdict(stats.probability_of_improvement(worse, better)) == "loss"
+    same = stats.probability_of_improvement(better, better)
+    assert same[0] == pytest.approx(0.5) and stats.verdict(same) == "tie"
+
+
+def test_performance_profile_is_non_increasing_in_tau():
+    scores = np.random.default_rng(1).uniform(size=(5, 3))
+    profile = stats.performance_profile(scores, np.linspace(0, 1, 11))
+    assert np.all(np.diff(profile["point"]) <= 0)
+    assert profile["point"][0] == 1.0 and profile["point"][-1] == 0.0
+    assert np.all(profile["low"] <= profile["point"] + 1e-12)
