@@ -1,7 +1,8 @@
-"""Task families this package adds to BenchMARL: ``lbforaging`` (Level-Based Foraging) and
-``matrix`` (the climbing matrix game).
+"""Task families this package adds to BenchMARL: ``lbforaging`` (Level-Based Foraging),
+``gfootball`` (Google Research Football academy scenarios) and ``matrix`` (the climbing matrix
+game).
 
-Importing this module does not import ``lbforaging``; building an LBF environment does, and
+Importing this module imports neither ``lbforaging`` nor ``gfootball``; building an environment does, and
 fails with an install hint when it is missing. :func:`register_tasks` (called by
 :func:`benchmarl_qllm.register`) makes the tasks known to BenchMARL and Hydra.
 """
@@ -11,6 +12,12 @@ from benchmarl_qllm.environments.common import (
     PackagedTask,
     SeededEnvFactory,
     TASK_CONF_DIR,
+)
+from benchmarl_qllm.environments.gfootball import (
+    GFootballClass,
+    GFootballConfig,
+    GFootballEnv,
+    GFootballTask,
 )
 from benchmarl_qllm.environments.lbforaging import (
     LBForagingClass,
@@ -28,6 +35,10 @@ from benchmarl_qllm.environments.matrix import (
 from benchmarl_qllm.environments.registry import PACKAGED_TASKS, register_tasks
 
 __all__ = [
+    "GFootballClass",
+    "GFootballConfig",
+    "GFootballEnv",
+    "GFootballTask",
     "LBForagingClass",
     "LBForagingConfig",
     "LBForagingEnv",

@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Type
 
+from torchrl.data import Composite
 from torchrl.envs import EnvBase
 
 from benchmarl.environments.common import Task, TaskClass
@@ -130,7 +131,8 @@ def check_task_config(config_class: Type, config: Dict[str, Any]) -> Dict[str, A
 
 
 class DiscreteTaskClass(TaskClass):
-    """``TaskClass`` defaults for discrete-action, render-less task families."""
+    """``TaskClass`` defaults for discrete-action, render-less, single-env (not batched) task
+    families whose environments expose a root ``"state"`` entry and no info."""
 
     def supports_continuous_actions(self) -> bool:
         return False
@@ -140,3 +142,12 @@ class DiscreteTaskClass(TaskClass):
 
     def has_render(self, env: EnvBase) -> bool:
         return False
+
+    def info_spec(self, env: EnvBase) -> Optional[Composite]:
+        return None
+
+    def state_spec(self, env: EnvBase) -> Optional[Composite]:
+        return Composite({"state": env.observation_spec["state"].clone()})
+
+    def action_spec(self, env: EnvBase) -> Composite:
+        return env.full_action_spec

@@ -1,4 +1,4 @@
-"""Task descriptions (for LLM prompts) of the ``lbforaging`` and ``matrix`` families.
+"""Task descriptions (for LLM prompts) of the ``lbforaging``, ``matrix`` and ``gfootball`` families.
 
 Registered with :func:`benchmarl_qllm.tasks.register_description` by :func:`register_descriptions`
 (called from :func:`benchmarl_qllm.register`). Written from lbforaging 2.0's
@@ -7,6 +7,11 @@ Registered with :func:`benchmarl_qllm.tasks.register_description` by :func:`regi
 
 from __future__ import annotations
 
+from benchmarl_qllm.environments.gfootball import (
+    ACTION_NAMES as GRF_ACTION_NAMES,
+    gfootball_state_layout,
+    GFootballTask,
+)
 from benchmarl_qllm.environments.lbforaging import ACTION_NAMES, lbf_state_layout, LBForagingTask
 from benchmarl_qllm.environments.matrix import CLIMBING_PAYOFF, MatrixGameTask
 
@@ -120,6 +125,61 @@ def matrix_description(spec):
     )
 
 
+GRF_SCENARIOS = {
+    "academy_3_vs_1_with_keeper": (
+        "three of our attackers start near the opponent's penalty area facing one defender "
+        "and the goalkeeper"),
+    "academy_counterattack_easy": (
+        "a 4-vs-1 counterattack: our attackers start around the halfway line with the ball, "
+        "one defender and the goalkeeper to beat"),
+    "academy_pass_and_shoot_with_keeper": (
+        "two attackers against one defender and the goalkeeper: one attacker is marked, the "
+        "other must receive a pass and shoot"),
+}
+
+
+def gfootball_description(spec):
+    from benchmarl_qllm.credit.function import STATE_KEY
+    from benchmarl_qllm.tasks.descriptions import build_layout, TaskDescription
+
+    c = spec.config
+    n = spec.n_agents
+    scenario = c.get("env_name", spec.task.split("/")[-1])
+    layout = build_layout([(name, stop - start, text)
+                           for name, start, stop, text in gfootball_state_layout(n)])
+    checkpoints = "checkpoints" in str(c.get("rewards", ""))
+    return TaskDescription(
+        task=spec.task,
+        summary=(
+            f"Google Research Football academy scenario `{scenario}`: "
+            f"{GRF_SCENARIOS.get(scenario, 'an academy scenario')}. We attack the goal at x = +1. "
+            f"{n} agents each control one of our (left-team) players; every other player is "
+            "moved by the game's AI. The episode ends when we score, when the ball goes out of "
+            "play or the opponents win it (terminated), or after "
+            f"{c.get('max_episode_steps', 150)} steps (truncated)."
+        ),
+        reward=(
+            "Team reward, identical for every agent: +1 when we score"
+            + (", plus +0.1 the first time the ball, owned by our team, enters each of 10 zones "
+               "of decreasing distance to the opponent goal (at most +1 from checkpoints per "
+               "episode)" if checkpoints else "")
+            + "."
+        ),
+        actions=list(GRF_ACTION_NAMES),
+        n_agents=n,
+        input_kind=STATE_KEY,
+        input_dim=spec.input_dim,
+        layout=layout,
+        igm="enforce",
+        notes=(
+            "To get agent i's player position: p_i = onehot_i @ left_team_positions.view(B, 11, 2), "
+            "with onehot_i = state[:, agent_i_player slice]. The ball carrier is usually the "
+            "player closest to the ball when ball_owner says our team has it. Distances are in "
+            "pitch units (the pitch is 2 long and 0.84 wide)."
+        ),
+    )
+
+
 def register_descriptions() -> None:
     """Register the descriptions of every packaged task (idempotent: overwrites)."""
     from benchmarl_qllm.tasks.descriptions import register_description
@@ -130,3 +190,11 @@ def register_descriptions() -> None:
         )
     for task in MatrixGameTask:
         register_description(f"matrix/{task.name.lower()}", matrix_description, overwrite=True)
+    from benchmarl_qllm.environments.gfootball_states import gfootball_env_spec, gfootball_sample_states
+    from benchmarl_qllm.tasks.sampling import register_state_sampler
+
+    for task in GFootballTask:
+        name = f"gfootball/{task.name.lower()}"
+        register_description(name, gfootball_description, env_spec=gfootball_env_spec,
+                             overwrite=True)
+        register_state_sampler(name, gfootball_sample_states)

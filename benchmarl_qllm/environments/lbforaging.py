@@ -388,15 +388,6 @@ class LBForagingClass(DiscreteTaskClass):
     def action_mask_spec(self, env: EnvBase) -> Optional[Composite]:
         return self._observation_entries(env, "action_mask")
 
-    def info_spec(self, env: EnvBase) -> Optional[Composite]:
-        return None
-
-    def state_spec(self, env: EnvBase) -> Optional[Composite]:
-        return Composite({"state": env.observation_spec["state"].clone()})
-
-    def action_spec(self, env: EnvBase) -> Composite:
-        return env.full_action_spec
-
     @staticmethod
     def log_info(batch: TensorDictBase) -> Dict[str, float]:
         """Fraction of episodes that ended with all food collected (not by the time limit)."""

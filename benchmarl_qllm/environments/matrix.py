@@ -230,9 +230,6 @@ class MatrixGameClass(DiscreteTaskClass):
     def action_mask_spec(self, env: EnvBase) -> Optional[Composite]:
         return None
 
-    def info_spec(self, env: EnvBase) -> Optional[Composite]:
-        return None
-
     def state_spec(self, env: EnvBase) -> Optional[Composite]:
         return Composite({"state": env.full_observation_spec_unbatched["state"].clone()})
 

@@ -22,10 +22,11 @@ import types
 from typing import List, Type
 
 from benchmarl_qllm.environments.common import PackagedTask
+from benchmarl_qllm.environments.gfootball import GFootballTask
 from benchmarl_qllm.environments.lbforaging import LBForagingTask
 from benchmarl_qllm.environments.matrix import MatrixGameTask
 
-PACKAGED_TASKS: List[Type[PackagedTask]] = [LBForagingTask, MatrixGameTask]
+PACKAGED_TASKS: List[Type[PackagedTask]] = [LBForagingTask, MatrixGameTask, GFootballTask]
 
 
 def register_tasks() -> List[str]:
