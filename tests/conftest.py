@@ -12,6 +12,10 @@ os.environ.setdefault("WANDB_MODE", "offline")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# `benchmarks/` (sweep, report) lives in the repository, not in the package. Appended, not
+# prepended, so that `import benchmarl_qllm` still finds the installed package first.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.append(str(REPO_ROOT))
 
 
 @pytest.fixture

@@ -121,3 +121,10 @@ def test_credit_with_wrong_shape_fails_on_real_states(tmp_path):
     config.credit = str(bad)
     with pytest.raises(CreditFunctionError, match="shape"):
         make_experiment(tmp_path, config)
+
+
+def test_igm_mode_differing_from_the_credit_header_warns(tmp_path):
+    config = QllmConfig.get_from_yaml()
+    config.igm = "relax"  # the packaged balance TFCAF says igm: enforce
+    with pytest.warns(UserWarning, match="written for igm=enforce but the run uses algorithm.igm=relax"):
+        make_experiment(tmp_path, config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass, MISSING
 from pathlib import Path
 from typing import Dict, Iterable, Optional, Tuple, Type
@@ -176,6 +177,14 @@ class Qllm(Algorithm):
                 )
                 if folder is not None:
                     self._save_credit_function(Path(folder), function)
+            written_for = function.header.get("igm")
+            if written_for and written_for != self.igm:
+                warnings.warn(
+                    f"the credit function {function.origin} was written for igm={written_for} "
+                    f"but the run uses algorithm.igm={self.igm}"
+                    + (" (its negative weights will be clamped to 0)" if self.igm == "enforce" else ""),
+                    stacklevel=2,
+                )
             self._credit_functions[group] = function
         return self._credit_functions[group]
 
