@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,33 +22,19 @@ import torch
 import benchmarl_qllm  # noqa: F401 - registers qllm and the task families
 from benchmarl.algorithms import QmixConfig
 from benchmarl.environments import task_config_registry
-from benchmarl.experiment import Experiment, ExperimentConfig
+from benchmarl.experiment import Experiment
 from benchmarl.models.mlp import MlpConfig
 
 from benchmarl_qllm import QllmConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from mixer_benchmark import experiment_config  # noqa: E402 - the same small off-policy config
 
 DEFAULT_TASKS = [
     "vmas/balance", "lbforaging/foraging_8x8_2p_2f_coop", "pettingzoo/simple_spread",
     "matrix/climbing", "gfootball/academy_3_vs_1_with_keeper", "smacv2/protoss_5_vs_5",
 ]
 ALGORITHMS = {"qllm": QllmConfig, "qmix": QmixConfig}
-
-
-def experiment_config(folder: str, frames: int, frames_per_batch: int, n_envs: int, steps: int):
-    config = ExperimentConfig.get_from_yaml()
-    config.loggers = []
-    config.render = False
-    config.evaluation = False
-    config.create_json = False
-    config.checkpoint_at_end = False
-    config.save_folder = folder
-    config.max_n_frames = frames
-    config.off_policy_collected_frames_per_batch = frames_per_batch
-    config.off_policy_n_envs_per_worker = n_envs
-    config.off_policy_n_optimizer_steps = steps
-    config.off_policy_train_batch_size = 128
-    config.off_policy_memory_size = 100_000
-    return config
 
 
 def train_fps(task: str, algorithm: str, args, folder: str) -> float:
