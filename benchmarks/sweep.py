@@ -1,7 +1,7 @@
 """Run a standard QLLM-vs-baselines benchmark sweep with a named budget preset.
 
     python -m benchmarks.sweep smoke            # minutes on 2 CPU cores (what CI runs)
-    python -m benchmarks.sweep cpu              # ~1.5-2 h on 2 CPU cores
+    python -m benchmarks.sweep cpu              # ~36 min on 2 CPU cores
     python -m benchmarks.sweep paper            # 2M frames per run, every task: GPUs/clusters
     python -m benchmarks.sweep cpu --python     # same runs through BenchMARL's Python Benchmark
     python -m benchmarks.sweep cpu -- hydra.launcher.n_jobs=4   # extra Hydra overrides
