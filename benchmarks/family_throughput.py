@@ -39,7 +39,7 @@ ALGORITHMS = {"qllm": QllmConfig, "qmix": QmixConfig}
 
 def train_fps(task: str, algorithm: str, args, folder: str) -> float:
     algorithm_config = ALGORITHMS[algorithm].get_from_yaml()
-    if task.startswith("matrix/"):
+    if algorithm == "qllm" and task.startswith("matrix/"):
         algorithm_config.igm = "relax"  # the climbing game's TFCAF is written for relaxed IGM
     experiment = Experiment(
         task=task_config_registry[task].get_from_yaml(),

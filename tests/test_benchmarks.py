@@ -198,3 +198,21 @@ def test_performance_profile_is_non_increasing_in_tau():
     assert np.all(np.diff(profile["point"]) <= 0)
     assert profile["point"][0] == 1.0 and profile["point"][-1] == 0.0
     assert np.all(profile["low"] <= profile["point"] + 1e-12)
+
+
+def test_python_benchmark_mode_runs_the_preset_config(tmp_path):
+    """`python -m benchmarks.sweep PRESET --python`: the same experiment settings through
+    BenchMARL's `Benchmark` (cut to one algorithm, task and seed here)."""
+    import dataclasses
+
+    from benchmarks.sweep import run_python as run_benchmark
+
+    preset = dataclasses.replace(load_preset("smoke"), algorithms=["qllm"], tasks=["vmas/balance"],
+                                 seeds=[3])
+    assert run_benchmark(preset, tmp_path) == 0
+    (folder,) = find_experiment_folders([tmp_path])
+    run = read_run(folder)
+    assert (run.algorithm, run.full_task, run.seed) == ("qllm", "vmas/balance", 3)
+    assert run.frames == preset.experiment["max_n_frames"]
+    assert run.experiment_config["off_policy_n_optimizer_steps"] == preset.experiment[
+        "off_policy_n_optimizer_steps"]
