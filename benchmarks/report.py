@@ -54,6 +54,7 @@ class Run:
     experiment_config: Dict[str, object] = field(default_factory=dict)
     algorithm_config: Dict[str, object] = field(default_factory=dict)
     model_config: Dict[str, object] = field(default_factory=dict)
+    marl_eval: dict = field(default_factory=dict, repr=False)  # the run's marl-eval JSON
 
     @property
     def full_task(self) -> str:
@@ -110,7 +111,8 @@ def _mixer_params(folder: Path) -> Optional[int]:
                          key=lambda p: int(p.stem.split("_")[-1]))
     if not checkpoints:
         return None
-    state = torch.load(checkpoints[-1], map_location="cpu", weights_only=False)
+    # Memory-mapped: the checkpoint also holds the replay buffer, which is not needed here.
+    state = torch.load(checkpoints[-1], map_location="cpu", weights_only=False, mmap=True)
     total = 0
     for key, value in state.items():
         if key.startswith("loss"):
@@ -150,6 +152,7 @@ def read_run(folder: Path) -> Run:
         experiment_config={k: v for k, v in _plain(experiment_config).items()
                            if k not in IGNORED_EXPERIMENT_FIELDS},
         algorithm_config=_plain(algorithm_config), model_config=_plain(model_config),
+        marl_eval=data,
     )
 
 
@@ -157,8 +160,7 @@ def merge_marl_eval(runs: Sequence[Run]) -> dict:
     """BenchMARL's marl-eval JSONs of ``runs`` merged into one dict."""
     merged: dict = {}
     for run in runs:
-        data = json.loads((run.folder / f"{run.folder.name}.json").read_text())
-        for env, tasks in data.items():
+        for env, tasks in run.marl_eval.items():
             for task, algos in tasks.items():
                 for algo, seeds in algos.items():
                     merged.setdefault(env, {}).setdefault(task, {}).setdefault(algo, {}).update(seeds)

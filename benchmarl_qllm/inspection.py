@@ -98,7 +98,7 @@ def credit_traces(experiment, max_steps: Optional[int] = None) -> Dict[str, Cred
     traces = {}
     for group in experiment.group_map:
         state_key, _ = algorithm.mixer_input(group)
-        mixer = algorithm.get_mixer(group).module.cpu()
+        mixer = experiment.losses[group].mixer_network.module.cpu()
         with torch.no_grad():
             weights, bias = mixer.credit(episode.get(state_key))           # [T, n], [T, 1]
             agent_q = episode.get((group, "chosen_action_value")).squeeze(-1)  # [T, n]

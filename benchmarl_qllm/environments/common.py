@@ -4,6 +4,8 @@
   ``get_from_yaml`` reads *this* package's ``conf/task/<env>/<task>.yaml`` (BenchMARL's own
   ``Task.get_from_yaml`` only knows ``benchmarl/conf``) and type-checks it with the family's
   config dataclass.
+* :class:`SimulatorEnv`: the TorchRL ``EnvBase`` base of wrappers around one simulator object
+  (``self._env``), which it closes with the wrapper.
 * :class:`DiscreteTaskClass`: the part of BenchMARL's ``TaskClass`` every family here shares
   (discrete actions only, no rendering).
 * :class:`SeededEnvFactory`: the ``get_env_fun`` result for non-vectorized environments, which
@@ -151,3 +153,15 @@ class DiscreteTaskClass(TaskClass):
 
     def action_spec(self, env: EnvBase) -> Composite:
         return env.full_action_spec
+
+
+class SimulatorEnv(EnvBase):
+    """An ``EnvBase`` wrapping one simulator object in ``self._env``; closing it closes both."""
+
+    def close(self, *, raise_if_closed: bool = True) -> None:
+        try:
+            env = self.__dict__.get("_env")  # absent when __init__ failed before creating it
+            if env is not None:
+                env.close()
+        finally:
+            super().close(raise_if_closed=raise_if_closed)

@@ -49,7 +49,12 @@ from torchrl.envs import EnvBase
 
 from benchmarl.utils import DEVICE_TYPING
 
-from benchmarl_qllm.environments.common import DiscreteTaskClass, PackagedTask, SeededEnvFactory
+from benchmarl_qllm.environments.common import (
+    DiscreteTaskClass,
+    PackagedTask,
+    SeededEnvFactory,
+    SimulatorEnv,
+)
 
 GROUP = "agents"
 OBS_DIM = 115
@@ -110,7 +115,7 @@ def gfootball_available() -> bool:
     return True
 
 
-class GFootballEnv(EnvBase):
+class GFootballEnv(SimulatorEnv):
     """TorchRL wrapper of a gfootball academy scenario (see the module docstring).
 
     Args:
@@ -219,14 +224,6 @@ class GFootballEnv(EnvBase):
         # gfootball takes its seed at construction (game_engine_random_seed); SeededEnvFactory
         # builds every copy with its own seed.
         return None
-
-    def close(self, *, raise_if_closed: bool = True) -> None:
-        try:
-            env = self.__dict__.get("_env")
-            if env is not None:
-                env.close()
-        finally:
-            super().close(raise_if_closed=raise_if_closed)
 
 
 @dataclass

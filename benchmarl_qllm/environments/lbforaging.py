@@ -47,7 +47,12 @@ from torchrl.envs import EnvBase
 
 from benchmarl.utils import DEVICE_TYPING
 
-from benchmarl_qllm.environments.common import DiscreteTaskClass, PackagedTask, SeededEnvFactory
+from benchmarl_qllm.environments.common import (
+    DiscreteTaskClass,
+    PackagedTask,
+    SeededEnvFactory,
+    SimulatorEnv,
+)
 
 GROUP = "agents"
 N_ACTIONS = 6
@@ -86,7 +91,7 @@ def lbf_state_layout(players: int, max_num_food: int) -> List[tuple]:
     return fields
 
 
-class LBForagingEnv(EnvBase):
+class LBForagingEnv(SimulatorEnv):
     """TorchRL wrapper of lbforaging 2.0's ``ForagingEnv`` (see the module docstring).
 
     Args:
@@ -315,14 +320,6 @@ class LBForagingEnv(EnvBase):
     def valid_actions(self) -> List[List[int]]:
         """LBF's valid action indices of every agent (what ``action_mask`` encodes)."""
         return [[a.value for a in self._env._valid_actions[p]] for p in self._env.players]
-
-    def close(self, *, raise_if_closed: bool = True) -> None:
-        try:
-            env = self.__dict__.get("_env")
-            if env is not None:
-                env.close()
-        finally:
-            super().close(raise_if_closed=raise_if_closed)
 
 
 @dataclass
