@@ -24,11 +24,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 from fake_openai_server import FakeOpenAIServer, reply  # noqa: E402
 
 from benchmarl_qllm.credit.library import library_path  # noqa: E402
-from benchmarl_qllm.credit.validator import task_states, validate  # noqa: E402
+from benchmarl_qllm.credit.validator import validate  # noqa: E402
+from benchmarl_qllm.environments import get_description  # noqa: E402
+from benchmarl_qllm.environments.validation import task_states  # noqa: E402
 from benchmarl_qllm.generation import prompts  # noqa: E402
 from benchmarl_qllm.generation.backends import OpenAIBackend  # noqa: E402
 from benchmarl_qllm.generation.loop import GenerationSettings, generate_tfcaf  # noqa: E402
-from benchmarl_qllm.tasks import get_description  # noqa: E402
 
 TASK = "vmas/balance"
 BROKEN = "import torch\n\ndef weights(td):\n    return -torch.ones_like(td['observation'][..., 0])\n"

@@ -77,8 +77,8 @@ def _parser() -> argparse.ArgumentParser:
 
 # commands ------------------------------------------------------------------------------------------
 def cmd_prompt(args) -> int:
+    from benchmarl_qllm.environments import get_description
     from benchmarl_qllm.generation import prompts
-    from benchmarl_qllm.tasks import get_description
 
     text = prompts.task_prompt(get_description(args.task), args.igm)
     if not args.no_system:
@@ -177,7 +177,7 @@ def cmd_generate(args) -> int:
 
 def cmd_check(args) -> int:
     from benchmarl_qllm.credit.function import parse_header
-    from benchmarl_qllm.credit.validator import validate_for_task
+    from benchmarl_qllm.environments.validation import validate_for_task
 
     path = Path(args.file)
     if not path.is_file():
@@ -202,7 +202,7 @@ def cmd_check(args) -> int:
 def cmd_list(args) -> int:
     from benchmarl_qllm.credit.function import parse_header
     from benchmarl_qllm.credit.library import library_entries
-    from benchmarl_qllm.tasks import known_tasks
+    from benchmarl_qllm.environments import known_tasks
 
     entries = library_entries()
     tasks = sorted(set(known_tasks()) | set(entries))

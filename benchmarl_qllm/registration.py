@@ -13,7 +13,7 @@ def register() -> None:
       (BenchMARL's ``task_config_registry`` / ``_task_class_registry`` and ConfigStore
       ``task/<env>_<task>_config``). ``lbforaging`` itself is only imported when an LBF
       environment is built.
-    * task descriptions of those tasks (for LLM prompts) in :mod:`benchmarl_qllm.tasks`.
+    * task descriptions of every family (for LLM prompts): :mod:`benchmarl_qllm.environments`.
     """
     global _registered
     if _registered:
@@ -23,7 +23,7 @@ def register() -> None:
 
     from benchmarl_qllm.algorithms import QllmConfig
     from benchmarl_qllm.environments import register_tasks
-    from benchmarl_qllm.environments.descriptions import register_descriptions
+    from benchmarl_qllm.environments import register_descriptions
 
     algorithm_config_registry["qllm"] = QllmConfig
     ConfigStore.instance().store(name="qllm_config", group="algorithm", node=QllmConfig)

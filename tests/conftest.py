@@ -33,7 +33,7 @@ def make_credit():
 def real_states():
     """``real_states(task)``: 64 states of ``task`` from a random rollout, built once per session
     (building a live env costs up to a second, e.g. vmas/sampling)."""
-    from benchmarl_qllm.tasks import sample_states
+    from benchmarl_qllm.environments import sample_states
 
     cache = {}
 

@@ -38,14 +38,14 @@ def fake_server():
 
 @pytest.fixture(scope="session")
 def balance_states():
-    from benchmarl_qllm.credit.validator import task_states
+    from benchmarl_qllm.environments.validation import task_states
 
     return task_states(TASK, n_states=N_STATES)
 
 
 @pytest.fixture(scope="session")
 def balance_description():
-    from benchmarl_qllm.tasks import get_description
+    from benchmarl_qllm.environments import get_description
 
     return get_description(TASK)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarl_qllm.credit.resolve import resolve_credit_function
+from benchmarl_qllm.algorithms.credit_source import resolve_credit_function
 from benchmarl_qllm.credit.sandbox import CreditFunctionError
 from benchmarl_qllm.generation.cache import cache_dir, load_or_generate
 from benchmarl_qllm.generation.loop import GenerationSettings

@@ -25,7 +25,7 @@ from fake_openai_server import reply
 
 @pytest.mark.parametrize("task", sorted(library_entries()))
 def test_check_accepts_every_packaged_tfcaf(task, capsys):
-    from benchmarl_qllm.tasks import known_tasks
+    from benchmarl_qllm.environments import known_tasks
 
     if task not in known_tasks():
         pytest.skip(f"no task description/state sampler registered for {task} yet")
@@ -89,7 +89,7 @@ def test_generate_with_the_fake_server(fake_server, good_source, tmp_path, capsy
 
 
 def test_generate_into_the_cache_then_train_config_finds_it(fake_server, good_source, capsys):
-    from benchmarl_qllm.credit.resolve import resolve_credit_function
+    from benchmarl_qllm.algorithms.credit_source import resolve_credit_function
 
     server = fake_server([code_answer(good_source)])
     assert main(["generate", "vmas/balance", "--model", "m", "--base-url", server.base_url,

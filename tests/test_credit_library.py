@@ -5,7 +5,7 @@ import torch
 
 from benchmarl_qllm.credit import CreditFunction, library_path, static_check
 from benchmarl_qllm.models.llm_credit import LLMCreditMixer
-from benchmarl_qllm.tasks import get_description
+from benchmarl_qllm.environments import get_description
 
 VMAS_TASKS = [
     "vmas/balance",

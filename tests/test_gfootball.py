@@ -21,16 +21,15 @@ from benchmarl.environments import task_config_registry
 from benchmarl_qllm import QllmConfig
 from benchmarl_qllm.credit.function import CreditFunction, make_credit_input
 from benchmarl_qllm.credit.library import library_path
-from benchmarl_qllm.credit.validator import validate_for_task
-from benchmarl_qllm.environments import GFootballTask
+from benchmarl_qllm.environments import GFootballTask, get_description
 from benchmarl_qllm.environments.gfootball import (
     gfootball_available,
     gfootball_state_dim,
     N_ACTIONS,
     OBS_DIM,
+    synthetic_gfootball_states,
 )
-from benchmarl_qllm.environments.gfootball_states import synthetic_gfootball_states
-from benchmarl_qllm.tasks import get_description
+from benchmarl_qllm.environments.validation import validate_for_task
 from env_helpers import results_json, run_experiment, run_python
 
 GRF_TASKS = [f"gfootball/{t.name.lower()}" for t in GFootballTask]

@@ -8,7 +8,8 @@ import pytest
 
 from benchmarl_qllm.credit.library import library_entries
 from benchmarl_qllm.credit.sandbox import static_check
-from benchmarl_qllm.credit.validator import validate, validate_for_task
+from benchmarl_qllm.credit.validator import validate
+from benchmarl_qllm.environments.validation import validate_for_task
 from generation_helpers import HOSTILE_DIR, balance_states, hostile_sources, isolated_env  # noqa: F401
 
 HOSTILE = sorted(p.stem for p in HOSTILE_DIR.glob("*.py"))
@@ -36,7 +37,7 @@ def test_hostile_snippet_is_rejected_without_side_effects(name, tmp_path, balanc
 
 @pytest.mark.parametrize("task", sorted(library_entries()))
 def test_packaged_tfcaf_is_accepted(task):
-    from benchmarl_qllm.tasks import known_tasks
+    from benchmarl_qllm.environments import known_tasks
 
     source = library_entries()[task].read_text(encoding="utf-8")
     assert static_check(source).ok, static_check(source).errors

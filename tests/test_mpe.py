@@ -17,7 +17,7 @@ from benchmarl.models.mlp import MlpConfig  # noqa: E402
 from benchmarl_qllm import QllmConfig  # noqa: E402
 from benchmarl_qllm.credit import CreditFunction, library_path  # noqa: E402
 from benchmarl_qllm.models import LLMCreditMixer  # noqa: E402
-from benchmarl_qllm.tasks import get_description  # noqa: E402
+from benchmarl_qllm.environments import get_description  # noqa: E402
 from env_helpers import tiny_experiment_config  # noqa: E402
 
 TASK = "pettingzoo/simple_spread"

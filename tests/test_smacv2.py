@@ -22,19 +22,20 @@ from torchrl.data import Bounded, Categorical, Composite, Unbounded
 
 from benchmarl_qllm.credit import CreditFunction, CreditFunctionError, library_path, static_check
 from benchmarl_qllm.models import LLMCreditMixer
-from benchmarl_qllm.tasks import (
+from benchmarl_qllm.environments import (
     LayoutMismatchError,
     check_against_env,
     get_description,
     known_tasks,
     sample_states,
 )
-from benchmarl_qllm.tasks import smacv2 as smacv2_module
-from benchmarl_qllm.tasks.sampling import benchmarl_task_class
-from benchmarl_qllm.tasks.smacv2 import (
+from benchmarl_qllm.environments.sampling import benchmarl_task_class
+from benchmarl_qllm.environments.smacv2 import live as smacv2_module
+from benchmarl_qllm.environments.smacv2 import (
     SPEC_SOURCE_KEY,
     check_feature_names,
     is_launch_failure,
+    smacv2_description,
     smacv2_env_spec,
     smacv2_layout,
     smacv2_sample_states,
@@ -214,7 +215,7 @@ def test_launch_failure_classification():
 
 @pytest.mark.skipif(HAS_SMACV2, reason="smacv2 is installed: the live env is used")
 def test_without_smacv2_the_formula_spec_is_used_and_logged(caplog):
-    with caplog.at_level(logging.WARNING, logger="benchmarl_qllm.tasks.smacv2"):
+    with caplog.at_level(logging.WARNING, logger="benchmarl_qllm.environments.smacv2.live"):
         spec = smacv2_env_spec("smacv2/terran_10_vs_10", {})
     assert spec.config[SPEC_SOURCE_KEY].startswith("formula (the smacv2 package is not installed")
     assert (spec.n_agents, spec.input_dim, spec.n_actions) == (10, 290, 16)
@@ -278,7 +279,7 @@ def test_live_env_is_read_and_checked_against_the_layout(monkeypatch):
     assert spec.config[SPEC_SOURCE_KEY] == "live"
     assert envs[0].closed
     # The description built from the formulas agrees with the live spec.
-    check_against_env(smacv2_module.smacv2_description(spec), spec)
+    check_against_env(smacv2_description(spec), spec)
 
 
 def test_live_env_with_another_layout_is_reported(monkeypatch):
@@ -302,7 +303,7 @@ def test_live_env_with_another_layout_is_reported(monkeypatch):
     _patch_live(monkeypatch, make_env_no_names)
     live = smacv2_env_spec(task, {})  # no feature names: sizes are still compared
     with pytest.raises(LayoutMismatchError, match="130 wide|covers"):
-        check_against_env(smacv2_module.smacv2_description(live), live)
+        check_against_env(smacv2_description(live), live)
 
 
 def test_launch_failures_fall_back_other_errors_propagate(monkeypatch):
@@ -514,7 +515,7 @@ def test_tfcaf_rejects_another_layout(task):
 
 
 def test_tfcaf_passes_the_validator():
-    from benchmarl_qllm.credit.validator import validate_for_task
+    from benchmarl_qllm.environments.validation import validate_for_task
 
     task = "smacv2/terran_5_vs_5"
     report = validate_for_task(library_path(task).read_text(), task, n_states=64)

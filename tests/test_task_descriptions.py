@@ -9,7 +9,7 @@ import pytest
 import torch
 import vmas
 
-from benchmarl_qllm.tasks import (
+from benchmarl_qllm.environments import (
     EnvSpec,
     LayoutField,
     LayoutMismatchError,
@@ -20,9 +20,9 @@ from benchmarl_qllm.tasks import (
     register_description,
     sample_states,
 )
-from benchmarl_qllm.tasks import descriptions as descriptions_module
-from benchmarl_qllm.tasks import sampling as sampling_module
-from benchmarl_qllm.tasks.vmas import navigation as navigation_builder
+from benchmarl_qllm.environments import description as descriptions_module
+from benchmarl_qllm.environments import sampling as sampling_module
+from benchmarl_qllm.environments.vmas.descriptions import navigation as navigation_builder
 
 # Sizes of BenchMARL's default VMAS configs (benchmarl/conf/task/vmas/*.yaml).
 EXPECTED = {

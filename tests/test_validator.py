@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from benchmarl_qllm.credit.validator import ValidationReport, validate, validate_for_task
+from benchmarl_qllm.credit.validator import ValidationReport, validate
+from benchmarl_qllm.environments.validation import validate_for_task
 from generation_helpers import N_STATES, TASK, balance_states, good_source, isolated_env  # noqa: F401
 
 HEADER = "import torch\n\n\n"

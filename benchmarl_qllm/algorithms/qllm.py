@@ -17,14 +17,10 @@ from benchmarl.algorithms.common import Algorithm, AlgorithmConfig
 from benchmarl.algorithms.qmix import Qmix
 from benchmarl.utils import _read_yaml_config
 
+from benchmarl_qllm.algorithms.credit_source import resolve_credit_function
 from benchmarl_qllm.credit.function import CreditFunction, OBSERVATION_KEY, STATE_KEY
-from benchmarl_qllm.credit.resolve import resolve_credit_function
-from benchmarl_qllm.models.llm_credit import (
-    credit_mixer_module,
-    IGM_MODES,
-    LLMCreditMixer,
-    WEIGHT_NORMALIZATIONS,
-)
+from benchmarl_qllm.credit.mixing import IGM_MODES, WEIGHT_NORMALIZATIONS
+from benchmarl_qllm.models.llm_credit import credit_mixer_module, LLMCreditMixer
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 CREDIT_COPY_NAME = "credit_function.py"

@@ -1,25 +1,38 @@
-"""Credit functions (TFCAFs): contract, sandboxed loading, validation and the packaged library."""
+"""Credit functions (TFCAFs): contract, sandboxed loading, mixing math, validation and the
+packaged library.
+
+The ground floor of the package: nothing here imports another ``benchmarl_qllm`` subpackage.
+The validator takes the states it checks against as arguments; sampling them from a task is
+:func:`benchmarl_qllm.environments.validation.validate_for_task`.
+"""
 
 from benchmarl_qllm.credit.function import CreditFunction
-from benchmarl_qllm.credit.library import library_entries, library_path
-from benchmarl_qllm.credit.resolve import resolve_credit_function
-from benchmarl_qllm.credit.sandbox import CreditFunctionError, static_check
-from benchmarl_qllm.credit.validator import (
-    CheckResult,
-    ValidationReport,
-    validate,
-    validate_for_task,
+from benchmarl_qllm.credit.library import library_dir, library_entries, library_path
+from benchmarl_qllm.credit.mixing import (
+    apply_igm_and_normalization,
+    credit_weights,
+    IGM_MODES,
+    mix,
+    mix_q_values,
+    WEIGHT_NORMALIZATIONS,
 )
+from benchmarl_qllm.credit.sandbox import CreditFunctionError, static_check
+from benchmarl_qllm.credit.validator import CheckResult, ValidationReport, validate
 
 __all__ = [
     "CheckResult",
     "CreditFunction",
     "CreditFunctionError",
+    "IGM_MODES",
+    "WEIGHT_NORMALIZATIONS",
+    "apply_igm_and_normalization",
+    "credit_weights",
+    "library_dir",
     "library_entries",
     "library_path",
-    "resolve_credit_function",
+    "mix",
+    "mix_q_values",
     "static_check",
     "validate",
-    "validate_for_task",
     "ValidationReport",
 ]

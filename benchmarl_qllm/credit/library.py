@@ -1,4 +1,9 @@
-"""The packaged credit-function library: one TFCAF file per ``<env>/<task>``."""
+"""The packaged credit-function library: one TFCAF file per ``<env>/<task>``.
+
+Files live in ``benchmarl_qllm/credit_library/<env>/<task>.py``; each task family package
+points at its folder (``benchmarl_qllm.environments.<env>.CREDIT_LIBRARY``, from
+:func:`library_dir`). Looking a task's TFCAF up happens here and nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,11 @@ from typing import Dict
 from benchmarl_qllm.credit.sandbox import CreditFunctionError
 
 LIBRARY_ROOT = Path(__file__).resolve().parent.parent / "credit_library"
+
+
+def library_dir(env_name: str) -> Path:
+    """The folder holding the packaged TFCAFs of task family ``env_name`` (``"vmas"``)."""
+    return LIBRARY_ROOT / env_name
 
 
 def library_entries() -> Dict[str, Path]:

@@ -1,14 +1,17 @@
-"""Validate a TFCAF on real states, in a separate, resource-limited process.
+"""Validate a TFCAF on given states, in a separate, resource-limited process.
 
-:func:`validate` runs :func:`~benchmarl_qllm.credit.sandbox.static_check` here, then sends the
-source and the states to a worker process (:mod:`benchmarl_qllm.credit._validation_worker`)
-that forks one child per candidate with an address-space limit, no file writes and one torch
-thread, loads the candidate in the restricted namespace and checks, in order:
+:func:`validate` takes the states (and the task facts: agents, input kind, IGM mode) as
+arguments; :func:`benchmarl_qllm.environments.validation.validate_for_task` samples them from a
+task's live environment. It runs :func:`~benchmarl_qllm.credit.sandbox.static_check` here, then
+sends the source and the states to a worker process
+(:mod:`benchmarl_qllm.credit._validation_worker`) that forks one child per candidate with an
+address-space limit, no file writes and one torch thread, loads the candidate in the
+restricted namespace and runs :func:`benchmarl_qllm.credit.checks.run_checks`, in order:
 
 ``load``, ``call`` (runs on the real states), ``input_unchanged`` (no in-place writes into the
 states), ``outputs`` (tensors of shape ``[B, n_agents]`` / ``[B, 1]``, floating point),
 ``finite``, ``igm`` (every weight ``>= 0`` under ``igm="enforce"``), ``no_learnable_params``,
-``gradient`` (through the real mixer, ``dQ_tot/dQ_i == w_i``), ``deterministic``,
+``gradient`` (through :mod:`~benchmarl_qllm.credit.mixing`, ``dQ_tot/dQ_i == w_i``), ``deterministic``,
 ``batch_independence`` (single rows and chunks give the full-batch outputs), ``nonzero`` and
 ``speed``. A child that outlives ``timeout_s`` is killed. Messages are concrete (exception text
 and line, offending rows and values) because they are fed back to the LLM that wrote the code.
@@ -31,10 +34,9 @@ import torch
 
 from benchmarl_qllm.credit._validation_worker import read_frame, write_frame
 from benchmarl_qllm.credit.function import OBSERVATION_KEY, STATE_KEY, source_sha256
+from benchmarl_qllm.credit.mixing import IGM_MODES
 from benchmarl_qllm.credit.sandbox import static_check
 
-# Same modes as models.llm_credit.IGM_MODES (not imported: credit/__init__ imports this module).
-IGM_MODES = ("enforce", "relax")
 DEFAULT_TIMEOUT_S = 20.0
 DEFAULT_MEMORY_MB = 2048
 DEFAULT_MAX_MS_PER_256 = 50.0
@@ -314,41 +316,3 @@ def validate(
     report.ok = all(c.passed for c in report.checks) and "speed" in names
     return report
 
-
-_STATES_CACHE: Dict[Any, torch.Tensor] = {}
-
-
-def task_states(task: str, n_states: int = 256, seed: int = 0, **task_overrides) -> torch.Tensor:
-    """Real states of ``task`` from :func:`benchmarl_qllm.tasks.sample_states`, memoized."""
-    from benchmarl_qllm.tasks import sample_states
-
-    key = (task.lower(), n_states, seed, json.dumps(task_overrides, sort_keys=True, default=str))
-    if key not in _STATES_CACHE:
-        _STATES_CACHE[key] = sample_states(task, n=n_states, seed=seed, **task_overrides)
-    return _STATES_CACHE[key]
-
-
-def validate_for_task(
-    source: str,
-    task: str,
-    igm: Optional[str] = None,
-    n_states: int = 256,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    memory_mb: int = DEFAULT_MEMORY_MB,
-    **task_overrides,
-) -> ValidationReport:
-    """:func:`validate` on real states of ``task``; agents, input kind and default ``igm`` come
-    from :func:`benchmarl_qllm.tasks.get_description`."""
-    from benchmarl_qllm.tasks import get_description
-
-    description = get_description(task, **task_overrides)
-    states = task_states(task, n_states=n_states, **task_overrides)
-    return validate(
-        source,
-        states,
-        n_agents=description.n_agents,
-        input_kind=description.input_kind,
-        igm=igm or description.igm,
-        timeout_s=timeout_s,
-        memory_mb=memory_mb,
-    )

@@ -1,6 +1,9 @@
-"""Register this package's task families with BenchMARL and Hydra (no BenchMARL edits).
+"""Register the task families with BenchMARL, Hydra and the task-description registry.
 
-For every task ``<env>/<task>`` of the enums in :data:`PACKAGED_TASKS`:
+:func:`register_descriptions` registers the prompt descriptions (and, where a family needs
+them, spec readers and state samplers) of every family in :data:`FAMILIES`.
+:func:`register_tasks` registers the families this package adds (no BenchMARL edits): for
+every task ``<env>/<task>`` of the enums in :data:`PACKAGED_TASKS`:
 
 * ``benchmarl.environments.task_config_registry["<env>/<task>"] = <Enum member>``: what
   ``benchmarl.hydra_config.load_task_config_from_hydra`` (``run.py``, ``resume``, ``evaluate``,
@@ -19,14 +22,25 @@ from __future__ import annotations
 
 import sys
 import types
-from typing import List, Type
+from typing import List, Tuple, Type
 
+from benchmarl_qllm.environments import gfootball, lbforaging, matrix, pettingzoo, smacv2, vmas
 from benchmarl_qllm.environments.common import PackagedTask
-from benchmarl_qllm.environments.gfootball import GFootballTask
-from benchmarl_qllm.environments.lbforaging import LBForagingTask
-from benchmarl_qllm.environments.matrix import MatrixGameTask
 
-PACKAGED_TASKS: List[Type[PackagedTask]] = [LBForagingTask, MatrixGameTask, GFootballTask]
+# Every task family with descriptions, in registration order.
+FAMILIES: Tuple[types.ModuleType, ...] = (vmas, pettingzoo, smacv2, lbforaging, matrix, gfootball)
+# The families whose environments and BenchMARL task classes this package adds.
+PACKAGED_TASKS: List[Type[PackagedTask]] = [
+    lbforaging.LBForagingTask,
+    matrix.MatrixGameTask,
+    gfootball.GFootballTask,
+]
+
+
+def register_descriptions() -> None:
+    """Register the descriptions of every task of every family (idempotent: overwrites)."""
+    for family in FAMILIES:
+        family.register_descriptions()
 
 
 def register_tasks() -> List[str]:

@@ -15,12 +15,12 @@ from benchmarl_qllm.generation.cache import (
     load_or_generate,
 )
 from benchmarl_qllm.generation.extract import Choice, extract_candidates, parse_choice
-from benchmarl_qllm.generation.loop import (
+from benchmarl_qllm.generation.loop import generate_tfcaf
+from benchmarl_qllm.generation.records import (
     Candidate,
     GenerationError,
     GenerationResult,
     GenerationSettings,
-    generate_tfcaf,
 )
 
 __all__ = [

@@ -28,9 +28,12 @@ from typing import Any, Mapping, Optional, Tuple
 
 from benchmarl_qllm.credit.function import CreditFunction
 from benchmarl_qllm.credit.sandbox import CreditFunctionError
+from benchmarl_qllm.environments.description import get_description
+from benchmarl_qllm.environments.validation import validate_for_task
 from benchmarl_qllm.generation.backends import FileBackend, LLMBackend, LLMBackendError, OpenAIBackend
 from benchmarl_qllm.generation.loop import (
     EventCallback,
+    GenerationError,
     GenerationResult,
     GenerationSettings,
     generate_tfcaf,
@@ -110,8 +113,6 @@ def _newest_compatible(task: str, igm: str, prompt_hash: str,
 
 def _load_validated(path: Path, task: str, igm: str, settings: GenerationSettings,
                     overrides: Mapping[str, Any]) -> Optional[CreditFunction]:
-    from benchmarl_qllm.credit.validator import validate_for_task
-
     source = path.read_text(encoding="utf-8")
     report = validate_for_task(source, task, igm=igm, n_states=settings.n_states, **overrides)
     if not report.ok:
@@ -148,8 +149,6 @@ def generate_to_cache(
     on_event: Optional[EventCallback] = None,
 ) -> GenerationResult:
     """Generate a TFCAF for ``task`` and store it in the cache (what ``qllm generate`` does)."""
-    from benchmarl_qllm.tasks import get_description
-
     settings = settings or GenerationSettings()
     overrides = dict(task_overrides or {})
     description = get_description(task, **overrides)
@@ -190,9 +189,6 @@ def load_or_generate(
         CreditFunctionError: nothing cached and no LLM configured (the message says how to
             configure one), or generation failed.
     """
-    from benchmarl_qllm.generation.loop import GenerationError
-    from benchmarl_qllm.tasks import get_description
-
     overrides = dict(task_overrides or {})
     settings = settings or GenerationSettings()
     description = get_description(task, **overrides)

@@ -12,114 +12,33 @@ results, timings, tokens) goes into a transcript, saved as JSON next to the resu
 
 from __future__ import annotations
 
-import ast
-import dataclasses
 import json
 import os
-import re
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 import torch
 
-from benchmarl_qllm.credit.function import HEADER_FIELDS, OBSERVATION_KEY, source_sha256
+from benchmarl_qllm.credit.function import source_sha256
 from benchmarl_qllm.credit.validator import ValidationReport, validate
+from benchmarl_qllm.environments.description import get_description
+from benchmarl_qllm.environments.validation import task_states
 from benchmarl_qllm.generation import prompts
 from benchmarl_qllm.generation.backends import LLMBackend, LLMBackendError, LLMReply
 from benchmarl_qllm.generation.extract import Choice, extract_candidates, parse_choice
+from benchmarl_qllm.generation.header import input_text, with_header
+from benchmarl_qllm.generation.records import (
+    Candidate,
+    EventCallback,
+    GenerationError,
+    GenerationResult,
+    GenerationSettings,
+)
 
 TRANSCRIPT_VERSION = 1
 TRANSCRIPT_SUFFIX = ".transcript.json"
-
-EventCallback = Callable[[str, Dict[str, Any]], None]
-
-
-class GenerationError(RuntimeError):
-    """No candidate passed validation (or the LLM backend failed for good).
-
-    ``transcript`` holds everything that happened; ``transcript_path`` where it was saved.
-    """
-
-    def __init__(self, message: str, transcript: Optional[Dict[str, Any]] = None,
-                 transcript_path: Optional[Path] = None):
-        super().__init__(message)
-        self.transcript = transcript or {}
-        self.transcript_path = transcript_path
-
-
-@dataclass
-class GenerationSettings:
-    """Knobs of the loop. ``igm=None`` takes the task description's mode."""
-
-    candidates: int = 3
-    rounds: int = 3
-    igm: Optional[str] = None
-    n_states: int = 256
-    temperature: Optional[float] = 0.7
-    evaluator_temperature: Optional[float] = 0.0
-    max_tokens: Optional[int] = 4096
-    max_candidates_per_answer: int = 3
-    validator_timeout_s: float = 20.0
-    validator_memory_mb: int = 2048
-
-    def __post_init__(self) -> None:
-        if self.candidates < 1 or self.rounds < 1:
-            raise ValueError("candidates and rounds must be >= 1")
-        if self.igm not in (None, "enforce", "relax"):
-            raise ValueError(f"igm must be 'enforce' or 'relax', got '{self.igm}'")
-
-    def to_dict(self) -> Dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-@dataclass
-class Candidate:
-    """One candidate module (or an answer that produced none)."""
-
-    id: str                    # "r2c3" (round 2, answer 3), "r2c3b" for a 2nd module in it
-    round: int
-    call: int                  # index of the LLM call in the transcript (1-based)
-    source: str = ""
-    report: Optional[ValidationReport] = None
-    error: str = ""            # why there is no report (LLM failure, no code in the answer)
-
-    @property
-    def passed(self) -> bool:
-        return self.report is not None and self.report.ok
-
-    def errors_text(self) -> str:
-        if self.report is not None and not self.report.ok:
-            return self.report.feedback()
-        return f"- {self.error}" if self.error else ""
-
-    def to_dict(self) -> Dict[str, Any]:
-        return {
-            "id": self.id,
-            "round": self.round,
-            "call": self.call,
-            "passed": self.passed,
-            "source": self.source,
-            "sha256": source_sha256(self.source) if self.source else None,
-            "error": self.error,
-            "report": self.report.to_dict() if self.report is not None else None,
-        }
-
-
-@dataclass
-class GenerationResult:
-    """The chosen, validated TFCAF with its header, and how it was produced."""
-
-    task: str
-    source: str
-    candidate: Candidate
-    report: ValidationReport
-    model: str
-    transcript: Dict[str, Any]
-    path: Optional[Path] = None
-    transcript_path: Optional[Path] = None
 
 
 def fallback_choice(candidates: List[Candidate]) -> Candidate:
@@ -148,45 +67,6 @@ def _summary_for_evaluator(report: ValidationReport) -> str:
     if report.warnings:
         text += "; warnings: " + "; ".join(report.warnings)
     return text
-
-
-def _input_text(description) -> str:
-    if description.input_kind == OBSERVATION_KEY:
-        return f"observation [B, n_agents, {description.input_dim}]"
-    return f"state [B, {description.input_dim}]"
-
-
-_HEADER_LINE = re.compile(r"^\s*(" + "|".join(re.escape(f) for f in HEADER_FIELDS) + r")\s*:", re.I)
-
-
-def with_header(source: str, fields: Dict[str, str], note: str = "") -> str:
-    """``source`` with a module docstring in the :mod:`~benchmarl_qllm.credit.function` header
-    format. The candidate's own docstring is kept below the header, minus lines that would
-    read as header fields."""
-    body, own = source, ""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        tree = None
-    if tree is not None and tree.body:
-        first = tree.body[0]
-        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-            own = ast.get_docstring(tree, clean=True) or ""
-            lines = source.splitlines()
-            body = "\n".join(lines[: first.lineno - 1] + lines[first.end_lineno:]).lstrip("\n")
-    title = f"Training-free credit assignment function for {fields['task']}."
-    own_lines = [line for line in own.splitlines()
-                 if not _HEADER_LINE.match(line) and line.strip() != title]
-    while own_lines and not own_lines[0].strip():
-        own_lines.pop(0)
-    text = [title, ""]
-    text += [f"{k}: {fields[k]}" for k in HEADER_FIELDS]
-    if note:
-        text += ["", note]
-    if any(line.strip() for line in own_lines):
-        text += ["", *own_lines]
-    doc = "\n".join(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
-    return f'"""{doc}\n"""\n\n{body.rstrip()}\n'
 
 
 class _Run:
@@ -379,7 +259,7 @@ def generate_tfcaf(
     """Run the coder-evaluator loop and return a validated TFCAF.
 
     Args:
-        task_or_description: ``"env/task"`` or a :class:`~benchmarl_qllm.tasks.TaskDescription`.
+        task_or_description: ``"env/task"`` or a :class:`~benchmarl_qllm.environments.description.TaskDescription`.
         backend: the coder LLM (and evaluator, unless ``evaluator_backend`` is given).
         settings: candidates per round, rounds, IGM mode, ... (defaults: 3 x 3).
         states: real states to validate on (default: ``sample_states(task, n_states)``).
@@ -395,14 +275,10 @@ def generate_tfcaf(
     settings = settings or GenerationSettings()
     overrides = dict(task_overrides or {})
     if isinstance(task_or_description, str):
-        from benchmarl_qllm.tasks import get_description
-
         description = get_description(task_or_description, **overrides)
     else:
         description = task_or_description
     if states is None:
-        from benchmarl_qllm.credit.validator import task_states
-
         states = task_states(description.task, n_states=settings.n_states, **overrides)
     run = _Run(description, backend, evaluator_backend or backend, settings, states, on_event)
     out_path = Path(out).expanduser() if out is not None else None
@@ -468,7 +344,7 @@ def generate_tfcaf(
         "model": model,
         "prompt-sha256": run.prompt_hash,
         "igm": run.igm,
-        "input": _input_text(description),
+        "input": input_text(description),
     }
     note = (f"Chosen candidate {incumbent.id} (round {incumbent.round} of {settings.rounds}); "
             f"validated on {int(states.shape[0])} real states.")

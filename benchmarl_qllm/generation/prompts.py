@@ -104,7 +104,7 @@ def task_prompt(description, igm: Optional[str] = None) -> str:
     """The task part of the coder prompt: the description plus the IGM rule for this run.
 
     Args:
-        description: a :class:`~benchmarl_qllm.tasks.TaskDescription`.
+        description: a :class:`~benchmarl_qllm.environments.description.TaskDescription`.
         igm: override the description's IGM mode (``"enforce"`` or ``"relax"``).
     """
     if igm is not None and igm != description.igm:

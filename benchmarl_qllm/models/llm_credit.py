@@ -1,24 +1,29 @@
-"""The parameter-free TFCAF mixer: ``Q_tot = sum_i w_i(s) * Q_i + b(s)``."""
+"""The parameter-free TFCAF mixer: ``Q_tot = sum_i w_i(s) * Q_i + b(s)``.
+
+The math lives in :mod:`benchmarl_qllm.credit.mixing`; this module makes it the
+``nn.Module`` / ``TensorDictModule`` that ``QMixerLoss`` expects.
+"""
 
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Tuple
 
 import torch
 from tensordict import NestedKey
 from tensordict.nn import TensorDictModule
 from torch import nn
 
-from benchmarl_qllm.credit.function import (
-    CreditFunction,
-    make_credit_input,
-    OBSERVATION_KEY,
-    STATE_KEY,
+from benchmarl_qllm.credit.function import CreditFunction, OBSERVATION_KEY
+from benchmarl_qllm.credit.mixing import (
+    check_mixing_options,
+    credit_weights,
+    IGM_MODES,
+    mix_q_values,
+    state_batch_dims,
+    WEIGHT_NORMALIZATIONS,
 )
-from benchmarl_qllm.credit.sandbox import CreditFunctionError
 
-IGM_MODES = ("enforce", "relax")
-WEIGHT_NORMALIZATIONS = ("none", "sum_to_one", "mean_to_one")
+__all__ = ["IGM_MODES", "LLMCreditMixer", "WEIGHT_NORMALIZATIONS", "credit_mixer_module"]
 
 
 class LLMCreditMixer(nn.Module):
@@ -47,15 +52,7 @@ class LLMCreditMixer(nn.Module):
         check_finite: bool = True,
     ):
         super().__init__()
-        if igm not in IGM_MODES:
-            raise ValueError(f"igm must be one of {IGM_MODES}, got '{igm}'")
-        if weight_normalization not in WEIGHT_NORMALIZATIONS:
-            raise ValueError(
-                f"weight_normalization must be one of {WEIGHT_NORMALIZATIONS}, "
-                f"got '{weight_normalization}'"
-            )
-        if input_kind not in (STATE_KEY, OBSERVATION_KEY):
-            raise ValueError(f"input_kind must be 'state' or 'observation', got '{input_kind}'")
+        check_mixing_options(input_kind, igm, weight_normalization)
         self.credit_function = credit_function
         self.n_agents = n_agents
         self.input_kind = input_kind
@@ -64,107 +61,21 @@ class LLMCreditMixer(nn.Module):
         self.check_finite = check_finite
 
     def _state_batch_dims(self, state: torch.Tensor) -> int:
-        return state.ndim - (2 if self.input_kind == OBSERVATION_KEY else 1)
+        return state_batch_dims(state, self.input_kind)
 
     def credit(self, state: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         """Weights ``[*B, n_agents]`` and bias ``[*B, 1]`` for a batch of states."""
-        n_batch_dims = self._state_batch_dims(state)
-        if n_batch_dims < 0:
-            raise CreditFunctionError(
-                f"{self.input_kind} has shape {tuple(state.shape)}: too few dimensions"
-            )
-        if self.input_kind == OBSERVATION_KEY and state.shape[-2] != self.n_agents:
-            raise CreditFunctionError(
-                f"observation has shape {tuple(state.shape)}, expected [..., {self.n_agents}, obs_dim]"
-            )
-        batch_shape = state.shape[:n_batch_dims]
-        flat = state.reshape(-1, *state.shape[n_batch_dims:])
-        flat_batch = flat.shape[0]
-        td = make_credit_input(self.input_kind, flat, self.n_agents)
-
-        origin = self.credit_function.origin
-        try:
-            w = self.credit_function.weights(td)
-            b = self.credit_function.bias(td) if self.credit_function.bias else None
-        except CreditFunctionError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - user code: report any failure clearly
-            raise CreditFunctionError(
-                f"credit function {origin} raised {type(exc).__name__}: {exc}"
-            ) from exc
-        w = self._check_output("weights", w, (flat_batch, self.n_agents), flat)
-        if b is None:
-            b = flat.new_zeros(flat_batch, 1)
-        else:
-            b = self._check_output("bias", b, (flat_batch, 1), flat)
-
-        if self.check_finite:
-            bad = ~(torch.isfinite(w).all(-1) & torch.isfinite(b).all(-1))
-            if bad.any():
-                row = int(bad.nonzero()[0, 0])
-                raise CreditFunctionError(
-                    f"credit function {origin} returned non-finite values for "
-                    f"{int(bad.sum())} of {flat_batch} states (first: row {row}, "
-                    f"weights={w[row].tolist()}, bias={b[row].tolist()})"
-                )
-        if self.igm == "enforce":
-            w = w.clamp_min(0.0)
-        if self.weight_normalization != "none":
-            total = w.sum(-1, keepdim=True)
-            safe_total = torch.where(total.abs() < 1e-8, torch.ones_like(total), total)
-            w = w / safe_total
-            if self.weight_normalization == "mean_to_one":
-                w = w * self.n_agents
-        return w.reshape(*batch_shape, self.n_agents), b.reshape(*batch_shape, 1)
-
-    @staticmethod
-    def _fix_shape(value: torch.Tensor, shape: Tuple[int, int]) -> Optional[torch.Tensor]:
-        if tuple(value.shape) == shape:
-            return value
-        # Accept harmless variants: [B] for a bias, [B, n, 1] for weights.
-        if value.numel() == shape[0] * shape[1] and value.ndim >= 1 and value.shape[0] == shape[0]:
-            return value.reshape(shape)
-        return None
-
-    def _check_output(
-        self, name: str, value: object, shape: Tuple[int, int], like: torch.Tensor
-    ) -> torch.Tensor:
-        origin = self.credit_function.origin
-        if not isinstance(value, torch.Tensor):
-            raise CreditFunctionError(
-                f"credit function {origin}: {name}() returned {type(value).__name__}, "
-                "expected a torch.Tensor"
-            )
-        fixed = self._fix_shape(value, shape)
-        if fixed is None:
-            raise CreditFunctionError(
-                f"credit function {origin}: {name}() returned shape {tuple(value.shape)}, "
-                f"expected {list(shape)}"
-            )
-        if not fixed.is_floating_point():
-            fixed = fixed.to(like.dtype)
-        if fixed.device != like.device:
-            raise CreditFunctionError(
-                f"credit function {origin}: {name}() returned a tensor on {fixed.device}, "
-                f"input was on {like.device} (create tensors with x.new_*/torch.*_like)"
-            )
-        return fixed.to(like.dtype)
+        return credit_weights(
+            self.credit_function, state, self.n_agents, self.input_kind, self.igm,
+            self.weight_normalization, self.check_finite,
+        )
 
     def forward(self, chosen_action_value: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """``chosen_action_value`` ``[*B, n_agents, 1]`` and state -> ``Q_tot`` ``[*B, 1]``."""
-        q = chosen_action_value.squeeze(-1)
-        if q.shape[-1] != self.n_agents:
-            raise CreditFunctionError(
-                f"chosen_action_value has shape {tuple(chosen_action_value.shape)}, "
-                f"expected [..., {self.n_agents}, 1]"
-            )
-        w, b = self.credit(state)
-        if w.shape[:-1] != q.shape[:-1]:
-            raise CreditFunctionError(
-                f"batch shape of the state {tuple(w.shape[:-1])} does not match "
-                f"chosen_action_value {tuple(q.shape[:-1])}"
-            )
-        return (w * q).sum(-1, keepdim=True) + b
+        return mix_q_values(
+            self.credit_function, chosen_action_value, state, self.n_agents, self.input_kind,
+            self.igm, self.weight_normalization, self.check_finite,
+        )
 
     def extra_repr(self) -> str:
         return (

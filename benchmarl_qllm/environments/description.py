@@ -12,7 +12,8 @@ New families register a builder with :func:`register_description`::
     register_description("lbforaging/8x8-2p-2f", build)
 
 ``spec`` carries the live sizes and the task config; tasks that BenchMARL does not ship pass
-``env_spec=`` (and register a state sampler in :mod:`benchmarl_qllm.tasks.sampling`).
+``env_spec=`` (and register a state sampler in :mod:`benchmarl_qllm.environments.sampling`).
+Each family's builders live in ``benchmarl_qllm/environments/<family>/descriptions.py``.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from benchmarl_qllm.credit.function import OBSERVATION_KEY, STATE_KEY
-from benchmarl_qllm.tasks.sampling import (
+from benchmarl_qllm.credit.mixing import IGM_MODES
+from benchmarl_qllm.environments.sampling import (
     EnvSpec,
     EnvSpecReader,
     live_env_spec,
     register_env_spec_reader,
 )
 
-IGM_MODES = ("enforce", "relax")
 INPUT_KINDS = (OBSERVATION_KEY, STATE_KEY)
 
 
@@ -258,4 +259,10 @@ def build_layout(fields: Sequence[Tuple[str, int, str]]) -> List[LayoutField]:
         layout.append(LayoutField(name=name, start=start, stop=start + width, description=text))
         start += width
     return layout
+
+
+def layout_from_table(rows: Sequence[Tuple[str, int, int, str]]) -> List[LayoutField]:
+    """:func:`build_layout` from a family's state table of ``(name, start, stop, description)``
+    rows (e.g. :func:`~benchmarl_qllm.environments.lbforaging.lbf_state_layout`)."""
+    return build_layout([(name, stop - start, text) for name, start, stop, text in rows])
 

@@ -3,7 +3,7 @@
 With gfootball installed both come from the live environment (as BenchMARL builds it), like
 every other task. Without it (it builds from source, so most machines lack it) the spec follows
 from the task config (``state_dim = 104 + 11 * n_agents``, see
-:mod:`benchmarl_qllm.environments.gfootball`) and the states are SYNTHETIC: random but
+:mod:`benchmarl_qllm.environments.gfootball.layout`) and the states are SYNTHETIC: random but
 well-formed values of the exact layout (plausible positions, one-hots that are one-hot). A
 warning says so once per task; install gfootball to validate on real game states.
 """
@@ -15,11 +15,14 @@ from typing import Any, Dict
 
 import torch
 
-from benchmarl_qllm.environments.gfootball import (
-    gfootball_available,
-    gfootball_state_dim,
-    MAX_PLAYERS,
-    N_ACTIONS,
+from benchmarl_qllm.environments.gfootball.env import gfootball_available
+from benchmarl_qllm.environments.gfootball.layout import gfootball_state_dim, MAX_PLAYERS, N_ACTIONS
+from benchmarl_qllm.environments.sampling import (
+    benchmarl_env_spec,
+    benchmarl_sample_states,
+    EnvSpec,
+    live_env_spec,
+    task_config,
 )
 
 logger = logging.getLogger(__name__)
@@ -27,17 +30,15 @@ SPEC_SOURCE_KEY = "spec_source"
 _WARNED = set()
 
 
-def gfootball_env_spec(task: str, overrides: Dict[str, Any]):
+def gfootball_env_spec(task: str, overrides: Dict[str, Any]) -> EnvSpec:
     """Spec reader: the live env when gfootball is installed, else the config formula."""
-    from benchmarl_qllm.tasks.sampling import benchmarl_env_spec, benchmarl_task_class, EnvSpec
-
     if gfootball_available():
         spec = benchmarl_env_spec(task, overrides)
         if spec.input_dim != gfootball_state_dim(spec.n_agents):
             raise RuntimeError(f"{task}: live state has {spec.input_dim} features, the documented "
                                f"layout {gfootball_state_dim(spec.n_agents)}")
         return spec
-    config = dict(benchmarl_task_class(task, overrides).config)
+    config = task_config(task, overrides)
     n_agents = int(config["n_agents"])
     config[SPEC_SOURCE_KEY] = "formula (gfootball not installed)"
     return EnvSpec(task=task, n_agents=n_agents, input_kind="state",
@@ -76,8 +77,6 @@ def synthetic_gfootball_states(n_agents: int, n: int, seed: int) -> torch.Tensor
 
 def gfootball_sample_states(task: str, n: int, seed: int, overrides: Dict[str, Any]) -> torch.Tensor:
     """State sampler: a random-action rollout of the live env, else synthetic states (warned)."""
-    from benchmarl_qllm.tasks.sampling import benchmarl_sample_states, live_env_spec
-
     if gfootball_available():
         return benchmarl_sample_states(task, n, seed, overrides)
     if task not in _WARNED:

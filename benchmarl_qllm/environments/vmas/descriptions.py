@@ -2,7 +2,8 @@
 
 Layouts follow each scenario's ``observation()`` and depend on the task config where the
 scenario does (lidar on/off, number of rays, goals observed, packages...); the sizes are
-checked against the live environment by :func:`~benchmarl_qllm.tasks.get_description`.
+checked against the live environment by
+:func:`~benchmarl_qllm.environments.description.get_description`.
 
 Discrete actions (VMAS 1.5, ``continuous_actions=False``, the BenchMARL default): each agent
 has ``discrete_action_nvec = [3, 3]`` (x, y), flattened into 9 actions. Index ``k`` means
@@ -15,12 +16,12 @@ from __future__ import annotations
 from typing import Any, List
 
 from benchmarl_qllm.credit.function import OBSERVATION_KEY
-from benchmarl_qllm.tasks.descriptions import (
+from benchmarl_qllm.environments.description import (
     TaskDescription,
     build_layout,
     register_description,
 )
-from benchmarl_qllm.tasks.sampling import EnvSpec
+from benchmarl_qllm.environments.sampling import EnvSpec
 
 # (label, x sign, y sign) for flat action index k = 3 * ix + iy; 0 -> 0, 1 -> -, 2 -> +.
 _SIGN = (0, -1, 1)
@@ -352,6 +353,7 @@ VMAS_BUILDERS = {
 }
 
 
-def register_vmas() -> None:
+def register_descriptions() -> None:
+    """Register the description of every VMAS task above (idempotent: overwrites)."""
     for task, builder in VMAS_BUILDERS.items():
         register_description(task, builder, overwrite=True)

@@ -9,8 +9,12 @@ PettingZoo in 1.25).
 from __future__ import annotations
 
 from benchmarl_qllm.credit.function import STATE_KEY
-from benchmarl_qllm.tasks.descriptions import TaskDescription, build_layout, register_description
-from benchmarl_qllm.tasks.sampling import EnvSpec
+from benchmarl_qllm.environments.description import (
+    TaskDescription,
+    build_layout,
+    register_description,
+)
+from benchmarl_qllm.environments.sampling import EnvSpec
 
 MPE_ACTIONS = [
     "no-op",
@@ -72,6 +76,7 @@ def simple_spread(spec: EnvSpec) -> TaskDescription:
 PETTINGZOO_BUILDERS = {"pettingzoo/simple_spread": simple_spread}
 
 
-def register_pettingzoo() -> None:
+def register_descriptions() -> None:
+    """Register the description of every PettingZoo task above (idempotent: overwrites)."""
     for task, builder in PETTINGZOO_BUILDERS.items():
         register_description(task, builder, overwrite=True)

@@ -1,4 +1,4 @@
-"""Google Research Football (``gfootball`` 2.10) as a TorchRL environment and a BenchMARL task family.
+"""Google Research Football (``gfootball`` 2.10) as a TorchRL environment.
 
 Academy scenarios: ``n_agents`` left-team players are controlled by the agents (one each); the
 rest of both teams is played by the engine's AI. Observations are gfootball's ``simple115v2``
@@ -38,65 +38,24 @@ registration) works without it. Install: ``scripts/install_gfootball.sh``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, MISSING
-from typing import Callable, Dict, List, Optional, Tuple, Type
+from typing import Optional
 
 import numpy as np
 import torch
 from tensordict import TensorDict, TensorDictBase
 from torchrl.data import Categorical, Composite, Unbounded
-from torchrl.envs import EnvBase
 
 from benchmarl.utils import DEVICE_TYPING
 
-from benchmarl_qllm.environments.common import (
-    DiscreteTaskClass,
-    PackagedTask,
-    SeededEnvFactory,
-    SimulatorEnv,
-)
+from benchmarl_qllm.environments.common import SimulatorEnv
+from benchmarl_qllm.environments.gfootball.layout import gfootball_state_dim, N_ACTIONS, OBS_DIM
 
 GROUP = "agents"
-OBS_DIM = 115
-MAX_PLAYERS = 11
-SHARED_STATE_DIM = 104  # obs[0:97] + obs[108:115]
 INSTALL_HINT = (
     "task=gfootball/... needs Google Research Football (gfootball 2.10.2), which builds its "
     "C++ engine from source: run `bash scripts/install_gfootball.sh` in this environment "
     "(Debian packages + about 16 minutes on 2 cores; see the README)"
 )
-ACTION_NAMES = [
-    "idle", "left", "top_left", "top", "top_right", "right", "bottom_right", "bottom",
-    "bottom_left", "long_pass", "high_pass", "short_pass", "shot", "sprint", "release_direction",
-    "release_sprint", "sliding", "dribble", "release_dribble",
-]
-N_ACTIONS = len(ACTION_NAMES)
-GAME_MODES = ["normal", "kick_off", "goal_kick", "free_kick", "corner", "throw_in", "penalty"]
-
-
-def gfootball_state_dim(n_agents: int) -> int:
-    return SHARED_STATE_DIM + MAX_PLAYERS * int(n_agents)
-
-
-def gfootball_state_layout(n_agents: int) -> List[Tuple[str, int, int, str]]:
-    """``(name, start, stop, meaning)`` of every field of the global state."""
-    fields = [
-        ("left_team_positions", 0, 22,
-         "(x, y) of left-team (our) players 0..10 in player order, player 0 = goalkeeper; "
-         "x in [-1, 1] from our goal to the opponent goal, y in [-0.42, 0.42]; -1 if absent"),
-        ("left_team_directions", 22, 44, "(dx, dy) movement per step of our players 0..10"),
-        ("right_team_positions", 44, 66, "(x, y) of opponent players 0..10 (0 = their goalkeeper)"),
-        ("right_team_directions", 66, 88, "(dx, dy) movement per step of opponent players 0..10"),
-        ("ball_position", 88, 91, "ball (x, y, z); z is the height"),
-        ("ball_direction", 91, 94, "ball (dx, dy, dz) per step"),
-        ("ball_owner", 94, 97, "one-hot: nobody, our team, the opponents"),
-        ("game_mode", 97, 104, "one-hot: " + ", ".join(GAME_MODES)),
-    ]
-    for i in range(n_agents):
-        start = SHARED_STATE_DIM + MAX_PLAYERS * i
-        fields.append((f"agent_{i}_player", start, start + MAX_PLAYERS,
-                       f"one-hot over our players 0..10: the player agent {i} controls"))
-    return fields
 
 
 def _import_gfootball():
@@ -108,6 +67,7 @@ def _import_gfootball():
 
 
 def gfootball_available() -> bool:
+    """``True`` when ``gfootball`` imports (the environment can be built)."""
     try:
         _import_gfootball()
     except ImportError:
@@ -224,63 +184,3 @@ class GFootballEnv(SimulatorEnv):
         # gfootball takes its seed at construction (game_engine_random_seed); SeededEnvFactory
         # builds every copy with its own seed.
         return None
-
-
-@dataclass
-class GFootballConfig:
-    """Config of one GRF task (``benchmarl_qllm/conf/task/gfootball/<task>.yaml``)."""
-
-    env_name: str = MISSING
-    n_agents: int = MISSING
-    rewards: str = "scoring,checkpoints"
-    max_episode_steps: int = 150
-
-
-class GFootballClass(DiscreteTaskClass):
-    """BenchMARL task class of the ``gfootball`` family."""
-
-    @staticmethod
-    def config_class() -> Type:
-        return GFootballConfig
-
-    def get_env_fun(self, num_envs: int, continuous_actions: bool, seed: Optional[int],
-                    device: DEVICE_TYPING) -> Callable[[], EnvBase]:
-        # Not vectorized: BenchMARL wraps it in SerialEnv/ParallelEnv(num_envs, env_fun).
-        return SeededEnvFactory(GFootballEnv, seed=seed, device=device, **self.config)
-
-    def max_steps(self, env: EnvBase) -> int:
-        return int(self.config.get("max_episode_steps", 150))
-
-    def group_map(self, env: EnvBase) -> Dict[str, List[str]]:
-        return {GROUP: [f"agent_{i}" for i in range(int(self.config["n_agents"]))]}
-
-    def observation_spec(self, env: EnvBase) -> Composite:
-        return Composite({GROUP: env.observation_spec[GROUP].clone()})
-
-    def action_mask_spec(self, env: EnvBase) -> Optional[Composite]:
-        return None
-
-    @staticmethod
-    def log_info(batch: TensorDictBase) -> Dict[str, float]:
-        """Fraction of finished episodes in which our team scored (a +1 reward step)."""
-        done = batch.get(("next", "done"))
-        if not done.any():
-            return {}
-        scored = (batch.get(("next", GROUP, "reward")).amax((-2, -1)) >= 0.99).float()
-        return {"gfootball/goal_rate": float(scored.sum() / done.sum())}
-
-    @staticmethod
-    def env_name() -> str:
-        return "gfootball"
-
-
-class GFootballTask(PackagedTask):
-    """GRF academy tasks (configs in ``benchmarl_qllm/conf/task/gfootball/``)."""
-
-    ACADEMY_3_VS_1_WITH_KEEPER = None
-    ACADEMY_COUNTERATTACK_EASY = None
-    ACADEMY_PASS_AND_SHOOT_WITH_KEEPER = None
-
-    @staticmethod
-    def associated_class():
-        return GFootballClass

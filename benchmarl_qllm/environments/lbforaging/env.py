@@ -1,4 +1,4 @@
-"""Level-Based Foraging (``lbforaging`` 2.0) as a TorchRL environment and a BenchMARL task family.
+"""Level-Based Foraging (``lbforaging`` 2.0) as a TorchRL environment.
 
 LBF: ``players`` agents with levels walk on a ``size x size`` grid and collect food items with
 levels. A food item is collected when the agents standing next to it (4-neighbourhood) and
@@ -36,27 +36,19 @@ registration) works without it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, MISSING
-from typing import Callable, Dict, List, Optional, Type
+from typing import List, Optional
 
 import numpy as np
 import torch
 from tensordict import TensorDict, TensorDictBase
 from torchrl.data import Binary, Bounded, Categorical, Composite, Unbounded
-from torchrl.envs import EnvBase
 
 from benchmarl.utils import DEVICE_TYPING
 
-from benchmarl_qllm.environments.common import (
-    DiscreteTaskClass,
-    PackagedTask,
-    SeededEnvFactory,
-    SimulatorEnv,
-)
+from benchmarl_qllm.environments.common import SimulatorEnv
+from benchmarl_qllm.environments.lbforaging.layout import lbf_state_dim, N_ACTIONS
 
 GROUP = "agents"
-N_ACTIONS = 6
-ACTION_NAMES = ("NONE", "NORTH", "SOUTH", "WEST", "EAST", "LOAD")
 INSTALL_HINT = (
     "the lbforaging tasks need the 'lbforaging' package (>=2.0, with pyglet<2): "
     "pip install 'benchmarl-qllm[lbforaging]'  (or: pip install 'lbforaging>=2.0' 'pyglet<2')"
@@ -69,26 +61,6 @@ def _import_foraging_env():
     except ImportError as exc:  # pragma: no cover - exercised only without lbforaging
         raise ImportError(f"{INSTALL_HINT} ({type(exc).__name__}: {exc})") from exc
     return ForagingEnv
-
-
-def lbf_state_dim(players: int, max_num_food: int) -> int:
-    """Length of :class:`LBForagingEnv`'s global state."""
-    return 3 * max_num_food + 3 * players + 1
-
-
-def lbf_state_layout(players: int, max_num_food: int) -> List[tuple]:
-    """``(name, start, stop, meaning)`` for every field of the global state, in order."""
-    fields = []
-    for j in range(max_num_food):
-        fields.append((f"food_{j}", 3 * j, 3 * j + 3,
-                       f"food slot {j}: (row, col, level); (-1, -1, 0) when eaten or absent"))
-    base = 3 * max_num_food
-    for i in range(players):
-        fields.append((f"agent_{i}", base + 3 * i, base + 3 * i + 3,
-                       f"agent {i}: (row, col, level), absolute grid coordinates"))
-    end = base + 3 * players
-    fields.append(("time", end, end + 1, "fraction of the episode elapsed (step / max steps)"))
-    return fields
 
 
 class LBForagingEnv(SimulatorEnv):
@@ -320,92 +292,3 @@ class LBForagingEnv(SimulatorEnv):
     def valid_actions(self) -> List[List[int]]:
         """LBF's valid action indices of every agent (what ``action_mask`` encodes)."""
         return [[a.value for a in self._env._valid_actions[p]] for p in self._env.players]
-
-
-@dataclass
-class LBForagingConfig:
-    """Config of one LBF task (``benchmarl_qllm/conf/task/lbforaging/<task>.yaml``).
-
-    ``sight: null`` means the whole grid (full observability); the QLLM paper's LBF tasks use
-    ``sight: 2``.
-    """
-
-    size: int = MISSING
-    players: int = MISSING
-    max_num_food: int = MISSING
-    coop: bool = MISSING
-    sight: Optional[int] = MISSING
-    max_episode_steps: int = MISSING
-    min_player_level: int = 1
-    max_player_level: int = 2
-    min_food_level: int = 1
-    max_food_level: Optional[int] = None
-    penalty: float = 0.0
-    normalize_reward: bool = True
-    observe_agent_levels: bool = True
-
-
-class LBForagingClass(DiscreteTaskClass):
-    """BenchMARL task class of the ``lbforaging`` family."""
-
-    @staticmethod
-    def config_class() -> Type:
-        return LBForagingConfig
-
-    def get_env_fun(
-        self,
-        num_envs: int,
-        continuous_actions: bool,
-        seed: Optional[int],
-        device: DEVICE_TYPING,
-    ) -> Callable[[], EnvBase]:
-        # Not vectorized: BenchMARL wraps it in SerialEnv/ParallelEnv(num_envs, env_fun).
-        return SeededEnvFactory(LBForagingEnv, seed=seed, device=device, **self.config)
-
-    def max_steps(self, env: EnvBase) -> int:
-        return int(self.config.get("max_episode_steps", 50))  # LBForagingEnv's default
-
-    def group_map(self, env: EnvBase) -> Dict[str, List[str]]:
-        return {GROUP: [f"agent_{i}" for i in range(int(self.config.get("players", 2)))]}
-
-    def _observation_entries(self, env: EnvBase, keep: str) -> Optional[Composite]:
-        spec = env.observation_spec.clone()
-        for group in self.group_map(env):
-            for key in list(spec[group].keys()):
-                if key != keep:
-                    del spec[group][key]
-        for key in list(spec.keys()):
-            if key not in self.group_map(env):
-                del spec[key]
-        return spec
-
-    def observation_spec(self, env: EnvBase) -> Composite:
-        return self._observation_entries(env, "observation")
-
-    def action_mask_spec(self, env: EnvBase) -> Optional[Composite]:
-        return self._observation_entries(env, "action_mask")
-
-    @staticmethod
-    def log_info(batch: TensorDictBase) -> Dict[str, float]:
-        """Fraction of episodes that ended with all food collected (not by the time limit)."""
-        done = batch.get(("next", "done"))
-        if not done.any():
-            return {}
-        terminated = batch.get(("next", "terminated"))
-        return {"lbforaging/all_food_collected": (terminated[done].float().mean().item())}
-
-    @staticmethod
-    def env_name() -> str:
-        return "lbforaging"
-
-
-class LBForagingTask(PackagedTask):
-    """LBF tasks (configs in ``benchmarl_qllm/conf/task/lbforaging/``)."""
-
-    FORAGING_8X8_2P_2F_COOP = None
-    FORAGING_10X10_3P_3F = None
-    FORAGING_15X15_4P_3F = None
-
-    @staticmethod
-    def associated_class():
-        return LBForagingClass

@@ -1,4 +1,8 @@
-"""Turn ``algorithm.credit`` (``library`` | ``generate`` | a path) into a loaded TFCAF."""
+"""Turn ``algorithm.credit`` (``library`` | ``generate`` | a path) into a loaded TFCAF.
+
+Lives above :mod:`benchmarl_qllm.credit` because ``generate`` needs
+:mod:`benchmarl_qllm.generation` (the cache and the coder-evaluator loop).
+"""
 
 from __future__ import annotations
 

@@ -90,6 +90,11 @@ def benchmarl_task_class(task: str, overrides: Optional[Mapping[str, Any]] = Non
     return task_class
 
 
+def task_config(task: str, overrides: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """A copy of the BenchMARL config of ``task`` (its default yaml + ``overrides``)."""
+    return copy.deepcopy(dict(benchmarl_task_class(task, overrides).config))
+
+
 def make_benchmarl_env(
     task: str, overrides: Optional[Mapping[str, Any]] = None, num_envs: int = 1, seed: int = 0
 ):
