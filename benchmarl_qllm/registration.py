@@ -14,6 +14,8 @@ def register() -> None:
       ``task/<env>_<task>_config``). ``lbforaging`` itself is only imported when an LBF
       environment is built.
     * task descriptions of every family (for LLM prompts): :mod:`benchmarl_qllm.environments`.
+    * BenchMARL's default experiment (wandb logger, evaluation videos) made to run without
+      W&B credentials or a video-capable torchvision: :mod:`benchmarl_qllm.logging_defaults`.
     """
     global _registered
     if _registered:
@@ -23,10 +25,16 @@ def register() -> None:
 
     from benchmarl_qllm.algorithms import QllmConfig
     from benchmarl_qllm.environments import register_tasks
+    from benchmarl_qllm.logging_defaults import (
+        install_video_fallback,
+        use_wandb_offline_without_credentials,
+    )
     from benchmarl_qllm.environments import register_descriptions
 
     algorithm_config_registry["qllm"] = QllmConfig
     ConfigStore.instance().store(name="qllm_config", group="algorithm", node=QllmConfig)
     register_tasks()
     register_descriptions()
+    use_wandb_offline_without_credentials()
+    install_video_fallback()
     _registered = True
