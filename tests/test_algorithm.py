@@ -41,6 +41,15 @@ def test_config_from_packaged_yaml_and_registry():
     assert algorithm_config_registry["qllm"] is QllmConfig
 
 
+@pytest.mark.parametrize("option, value", [("igm", "sometimes"),
+                                           ("weight_normalization", "unit"),
+                                           ("loss_function", "huber")])
+def test_config_rejects_a_bad_option_value_naming_it(option, value):
+    settings = {**vars(QllmConfig.get_from_yaml()), option: value}
+    with pytest.raises(ValueError, match=rf"^algorithm\.{option} must be one of .*; got '{value}'$"):
+        QllmConfig(**settings)
+
+
 @pytest.fixture(scope="module")
 def trained_experiment(tmp_path_factory):
     folder = tmp_path_factory.mktemp("qllm_api")

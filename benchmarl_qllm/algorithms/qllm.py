@@ -25,6 +25,7 @@ from benchmarl_qllm.models.llm_credit import credit_mixer_module, LLMCreditMixer
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 CREDIT_COPY_NAME = "credit_function.py"
 CREDIT_META_NAME = "credit_function.json"
+LOSS_FUNCTIONS = ("l1", "l2", "smooth_l1")  # torchrl's distance_loss
 
 
 class QllmLoss(QMixerLoss):
@@ -236,13 +237,16 @@ class QllmConfig(AlgorithmConfig):
     check_finite: bool = True
 
     def __post_init__(self) -> None:
-        if self.igm not in IGM_MODES:
-            raise ValueError(f"algorithm.igm must be one of {IGM_MODES}, got '{self.igm}'")
-        if self.weight_normalization not in WEIGHT_NORMALIZATIONS:
-            raise ValueError(
-                f"algorithm.weight_normalization must be one of {WEIGHT_NORMALIZATIONS}, "
-                f"got '{self.weight_normalization}'"
-            )
+        # Checked here, when BenchMARL builds the config from Hydra's, so that a bad value
+        # stops the run before anything is built, with one line naming the option.
+        for option, allowed in (("igm", IGM_MODES),
+                                ("weight_normalization", WEIGHT_NORMALIZATIONS),
+                                ("loss_function", LOSS_FUNCTIONS)):
+            value = getattr(self, option)
+            if value not in allowed:
+                raise ValueError(
+                    f"algorithm.{option} must be one of {', '.join(allowed)}; got '{value}'"
+                )
 
     @staticmethod
     def associated_class() -> Type[Algorithm]:
