@@ -66,3 +66,10 @@ def assert_finite_evaluations(evals: Dict[int, List[float]], episodes: int = EVA
     for frames, returns in evals.items():
         assert len(returns) == episodes, (frames, returns)
         assert all(math.isfinite(r) for r in returns), (frames, returns)
+
+
+def balance_tfcaf(summary: str, body: str, igm: str = "enforce", produced_by: str = "a test") -> str:
+    """A TFCAF file for vmas/balance with the provenance header; ``body`` defines ``weights``."""
+    return (f'"""{summary}\n\ntask: vmas/balance\nproduced-by: {produced_by}\nmodel: none\n'
+            f'prompt-sha256: none\nigm: {igm}\ninput: observation [B, n_agents, 16]\n"""\n\n'
+            f"import torch\n\n\n{body.strip()}\n")

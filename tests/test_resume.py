@@ -20,6 +20,7 @@ from pathlib import Path
 from benchmarl_qllm.credit.library import library_path
 from e2e_helpers import (
     assert_finite_evaluations,
+    balance_tfcaf,
     BENCHMARL_DIR,
     credit_weight_rows,
     EVALUATION_INTERVAL,
@@ -37,24 +38,13 @@ KILL_AFTER = 400
 
 # A valid TFCAF that behaves nothing like the original: every weight is 7 (sum 28 per state,
 # where the packaged balance function's weights sum to n_agents = 4 on every state).
-REPLACEMENT = '''"""Replacement written between kill and resume (must not be used by the resumed run).
-
-task: vmas/balance
-produced-by: tests/test_resume.py
-model: none
-prompt-sha256: none
-igm: enforce
-input: observation [B, n_agents, 16]
-"""
-
-import torch
-
-
+REPLACEMENT = balance_tfcaf(
+    "Replacement written between kill and resume (must not be used by the resumed run).",
+    """
 def weights(td):
     obs = td["observation"]
     return torch.ones_like(obs[..., 0]) * 7.0
-'''
-
+""", produced_by="tests/test_resume.py")
 
 def _wait_for(root: Path, pattern: str, proc: subprocess.Popen, log: Path,
               timeout_s: float = 300) -> Path:

@@ -130,7 +130,9 @@ class Qllm(Algorithm):
         loss_module.make_value_estimator(
             ValueEstimators.TD0, gamma=self.experiment_config.gamma
         )
-        return loss_module, True
+        # A target-network updater only when there are target networks: with
+        # delay_value=False torchrl's SoftUpdate/HardUpdate refuse a loss without them.
+        return loss_module, self.delay_value
 
     def _get_parameters(self, group: str, loss: LossModule) -> Dict[str, Iterable]:
         return {"loss": loss.parameters()}
