@@ -32,7 +32,6 @@ def test_library_function_passes_every_check(good_source, balance_states):
                  "nonzero", "speed"):
         assert name in names
     assert report.n_states == N_STATES and report.stats["weight_min"] >= 0.5
-    assert report.timings["call_ms"] < 50
     assert "PASSED" in report.format()
     again = ValidationReport.from_dict(json.loads(json.dumps(report.to_dict())))
     assert again == report
