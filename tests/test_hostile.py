@@ -14,9 +14,25 @@ from generation_helpers import HOSTILE_DIR, balance_states, hostile_sources, iso
 
 HOSTILE = sorted(p.stem for p in HOSTILE_DIR.glob("*.py"))
 
+# Every snippet marked ``# expect: dynamic`` names the dynamic check that must reject it and a
+# fragment of that check's message (failing for another reason does not count).
+DYNAMIC_FAILURES = {
+    "batch_leak": ("batch_independence", "in a batch of 1"),
+    "bigint_bomb": ("timeout", "did not finish within 1.5 s"),
+    "corrupt_input": ("input_unchanged", "modified its input in place"),
+    "huge_list": ("call", "MemoryError"),
+    "huge_tensor": ("call", "allocate"),
+    "infinite_for_loop": ("timeout", "did not finish within 1.5 s"),
+    "infinite_recursion": ("call", "RecursionError"),
+    "nan_poison": ("finite", "non-finite"),
+    "trainable_weights": ("no_learnable_params", "requires_grad=True"),
+}
+
 
 def test_corpus_is_large_enough():
     assert len(HOSTILE) >= 25
+    dynamic = {name for name, expect, _ in hostile_sources(HOSTILE_DIR / "unused") if expect == "dynamic"}
+    assert dynamic == set(DYNAMIC_FAILURES)
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -31,6 +47,10 @@ def test_hostile_snippet_is_rejected_without_side_effects(name, tmp_path, balanc
     assert report.failures and all(f.message for f in report.failures)
     if expect == "static":
         assert report.failures[0].name == "static", report.format()
+    else:
+        check, fragment = DYNAMIC_FAILURES[name]
+        assert check in {f.name for f in report.failures}, report.format()
+        assert fragment in report.check(check).message, report.format()
     assert not target.exists(), f"{name} wrote {target}"
     assert sorted(os.listdir(tmp_path)) == cwd_before
 
