@@ -1,5 +1,5 @@
-# expect: defanged
-# Learnable parameters created with requires_grad=True: traced into a constant, nothing can train it.
+# expect: dynamic
+# Learnable parameters created with requires_grad=True.
 import torch
 
 
