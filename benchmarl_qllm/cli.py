@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("prompt", help="print the coder prompt for a task")
     sp.add_argument("task")
     sp.add_argument("--igm", choices=("enforce", "relax"), default=None)
+    sp.add_argument("--gamma", type=float, default=None,
+                    help="training discount the prompt states (default: BenchMARL's default "
+                         "experiment gamma)")
     sp.add_argument("--no-system", action="store_true", help="only the task part")
 
     sg = sub.add_parser("generate", help="run the coder-evaluator loop for a task")
@@ -49,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     sg.add_argument("--candidates", type=int, default=3, help="candidates per round (K)")
     sg.add_argument("--rounds", type=int, default=3, help="rounds (R)")
     sg.add_argument("--igm", choices=("enforce", "relax"), default=None)
+    sg.add_argument("--gamma", type=float, default=None,
+                    help="training discount the prompts state, part of the prompt hash "
+                         "(default: BenchMARL's default experiment gamma)")
+    sg.add_argument("--stop-when-accepted", action="store_true",
+                    help="stop after the first round whose validated choice the evaluator accepts")
     sg.add_argument("--n-states", type=int, default=256, help="states sampled from the task environment to validate on")
     sg.add_argument("--temperature", type=float, default=0.7)
     sg.add_argument("--max-tokens", type=int, default=4096)
@@ -80,12 +88,15 @@ def cmd_prompt(args) -> int:
     from benchmarl_qllm.environments import get_description
     from benchmarl_qllm.generation import prompts
 
-    text = prompts.task_prompt(get_description(args.task), args.igm)
+    text = prompts.task_prompt(get_description(args.task), args.igm, args.gamma)
     if not args.no_system:
         print("# System prompt\n")
         print(prompts.SYSTEM_PROMPT)
         print("# Task prompt\n")
     print(text)
+    if not args.no_system:
+        print("# Design brief (the last message; each candidate of a round gets its own)\n")
+        print(prompts.brief_message("r1c1", prompts.candidate_brief(1, 1, False), 3))
     return 0
 
 
@@ -107,15 +118,17 @@ def _backend(args, on_wait=None):
 
 
 class _Progress:
-    """A tqdm bar over the coder answers, with the round and the number that passed."""
+    """A tqdm bar over the LLM calls (coder and evaluator), with the round, the candidates
+    that passed and the evaluator's choice."""
 
     def __init__(self, total: int, enabled: bool):
         self.bar = None
         self.passed = 0
+        self.candidates = 0
         if enabled:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc="generating", unit="answer", file=sys.stderr,
+            self.bar = tqdm(total=total, desc="generating", unit="call", file=sys.stderr,
                             dynamic_ncols=True)
 
     def write(self, text: str) -> None:
@@ -124,39 +137,55 @@ class _Progress:
         else:
             print(text, file=sys.stderr)
 
+    def _status(self, extra: str = "") -> str:
+        text = f"passed {self.passed}/{self.candidates}"
+        return f"{text}, {extra}" if extra else text
+
     def __call__(self, event: str, data: dict) -> None:
         if self.bar is None:
             return
         if event == "round":
             self.bar.set_description(f"round {data['round']}/{data['rounds']}")
-        elif event == "llm_call" and data["role"] == "evaluator":
-            self.bar.set_postfix_str(f"passed {self.passed}, evaluating")
+        elif event == "llm_call":
+            what = "evaluating" if data["role"] == "evaluator" else f"coding {data.get('candidate', '')}"
+            self.bar.set_postfix_str(self._status(what.strip()))
+        elif event == "llm_reply":
+            self.bar.update(1)
         elif event == "candidate":
+            self.candidates += 1
             self.passed += bool(data["passed"])
-            if data["id"][-1].isdigit():  # first module of an answer
-                self.bar.update(1)
-            self.bar.set_postfix_str(f"passed {self.passed}")
+            self.bar.set_postfix_str(self._status())
         elif event == "choice" and data.get("choice"):
-            self.bar.set_postfix_str(f"passed {self.passed}, chose {data['choice']}")
+            verdict = ", accepted" if data.get("accept") is True else ""
+            self.bar.set_postfix_str(self._status(f"chose {data['choice']}{verdict}"))
+        elif event == "done":
+            self.bar.total = self.bar.n  # an early stop or skipped evaluator calls
+            self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
 
 
+def _tokens(totals: dict) -> str:
+    total = totals.get("total_tokens")
+    return "tokens n/a (the backend reports none)" if total is None else f"{total} tokens"
+
+
 def cmd_generate(args) -> int:
     from benchmarl_qllm.generation.cache import generate_to_cache
-    from benchmarl_qllm.generation.loop import GenerationSettings, generate_tfcaf
+    from benchmarl_qllm.generation.loop import GenerationSettings, expected_calls, generate_tfcaf
 
     settings = GenerationSettings(
-        candidates=args.candidates, rounds=args.rounds, igm=args.igm, n_states=args.n_states,
+        candidates=args.candidates, rounds=args.rounds, igm=args.igm, gamma=args.gamma,
+        stop_when_accepted=args.stop_when_accepted, n_states=args.n_states,
         temperature=args.temperature, max_tokens=args.max_tokens,
     )
     # ``progress`` is bound below; the callback only runs once generation has started.
     backend = _backend(args, on_wait=lambda path: progress.write(
         f"waiting for an answer: give {path.name.replace('_answer', '_prompt')} to an LLM and "
         f"save its answer as {path}"))
-    progress = _Progress(args.candidates * args.rounds, enabled=not args.quiet)
+    progress = _Progress(expected_calls(settings), enabled=not args.quiet)
     try:
         if args.out:
             result = generate_tfcaf(args.task, backend, settings, out=args.out, on_event=progress)
@@ -165,12 +194,15 @@ def cmd_generate(args) -> int:
     finally:
         progress.close()
     totals = result.transcript["totals"]
+    rounds = f"{totals['rounds_run']} of {settings.rounds} rounds"
+    if totals.get("stopped_early"):
+        rounds += " (stopped early: the evaluator accepted the choice)"
     print(f"wrote {result.path}")
     print(f"transcript {result.transcript_path}")
     print(
         f"chose {result.candidate.id} from {totals['candidates']} candidates "
-        f"({totals['passed']} passed) in {totals['llm_calls']} LLM calls, "
-        f"{totals['total_tokens']} tokens, {totals['wall_s']:.1f} s; model {result.model}"
+        f"({totals['passed']} passed) in {rounds}, {totals['llm_calls']} LLM calls, "
+        f"{_tokens(totals)}, {totals['wall_s']:.1f} s; model {result.model}"
     )
     return 0
 

@@ -175,3 +175,52 @@ class FakeOpenAIServer:
                 "usage": spec["usage"],
             }
             h._send(200, payload)
+
+
+# replaying a recorded generation ---------------------------------------------------------------
+def messages_key(messages: List[Dict[str, Any]]) -> str:
+    """A stable key of a chat request's messages (role and content only)."""
+    import hashlib
+
+    canonical = [{"role": m.get("role"), "content": m.get("content")} for m in messages]
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+class TranscriptReplay:
+    """A responder that answers every chat request with the answer a saved generation
+    transcript recorded for exactly the same messages (prompts are deterministic, so a rerun of
+    the same task and settings asks the same questions).
+
+    ``faults`` maps a call number of the transcript (1-based) to a list of responses served
+    before the recorded answer (``status(500)``, ``delay(...)``, ``garbage()``...), each used
+    once. A request with no recorded answer gets HTTP 400 "no recorded answer", which the
+    client treats as fatal, so a prompt that drifted from the recording fails loudly.
+    """
+
+    def __init__(self, transcript: Dict[str, Any], faults: Optional[Dict[int, List[Dict[str, Any]]]] = None):
+        self.answers: Dict[str, deque] = {}
+        self.call_of: Dict[str, deque] = {}
+        for call in transcript["calls"]:
+            if "answer" not in call:
+                continue
+            key = messages_key(call["messages"])
+            self.answers.setdefault(key, deque()).append(call["answer"])
+            self.call_of.setdefault(key, deque()).append(call["n"])
+        self.faults = {n: deque(v) for n, v in (faults or {}).items()}
+        self.served: List[int] = []
+        self.unmatched = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        key = messages_key(request.get("messages", []))
+        with self.lock:
+            if not self.answers.get(key):
+                self.unmatched += 1
+                return status(400, "fake server: no recorded answer for this prompt", retry_after_ms=None)
+            n = self.call_of[key][0]
+            pending = self.faults.get(n)
+            if pending:
+                return pending.popleft()
+            self.call_of[key].popleft()
+            self.served.append(n)
+            return reply(self.answers[key].popleft())

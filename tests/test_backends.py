@@ -150,3 +150,28 @@ def test_file_backend_replays_and_detects_stale_answers(tmp_path):
     assert FileBackend(tmp_path, timeout_s=0).complete(MESSAGES).text == "the answer"
     with pytest.raises(LLMBackendError, match="answers a different prompt"):
         FileBackend(tmp_path, timeout_s=0).complete([{"role": "user", "content": "changed"}])
+
+
+def test_file_backend_prompt_files_say_how_to_answer(tmp_path):
+    b = FileBackend(tmp_path, timeout_s=0)
+    for role in ("coder", "evaluator"):
+        with pytest.raises(LLMBackendError):
+            b.complete(MESSAGES, role=role)
+    coder = (tmp_path / "001_prompt.md").read_text()
+    evaluator = (tmp_path / "002_prompt.md").read_text()
+    head = coder.split("-->")[0]
+    assert "qllm call 1 (coder)" in head and "001_answer.md" in head and "```python" in head
+    assert "rerun the same `qllm generate` command" in head
+    assert '"choice"' in evaluator.split("-->")[0] and "002_answer.md" in evaluator
+    assert coder.endswith("## user\n\nhi\n")
+
+
+def test_file_backend_stale_answer_names_the_first_difference(tmp_path):
+    (tmp_path / "001_answer.md").write_text("the answer")
+    assert FileBackend(tmp_path, timeout_s=0).complete(MESSAGES).text == "the answer"
+    changed = [MESSAGES[0], {"role": "user", "content": "hello"}]
+    with pytest.raises(LLMBackendError) as info:
+        FileBackend(tmp_path, timeout_s=0).complete(changed)
+    message = str(info.value)
+    assert info.value.kind == "stale" and "first difference at line" in message
+    assert "'hi' -> 'hello'" in message and "Delete 001_answer.md and every later answer file" in message

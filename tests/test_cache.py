@@ -86,3 +86,23 @@ def test_generation_failure_is_a_credit_function_error(fake_server, monkeypatch)
     configure(monkeypatch, server)
     with pytest.raises(CreditFunctionError, match="generating a credit function for vmas/balance failed"):
         load_or_generate(TASK, settings=SETTINGS)
+
+
+def test_the_discount_is_part_of_the_prompt_hash(fake_server, good_source, monkeypatch):
+    from benchmarl_qllm.environments import get_description
+    from benchmarl_qllm.generation.prompts import default_gamma, generation_prompt_sha256, task_prompt
+
+    d = get_description(TASK)
+    assert default_gamma() == 0.99  # BenchMARL's base_experiment.yaml
+    assert generation_prompt_sha256(d) == generation_prompt_sha256(d, gamma=0.99)
+    assert generation_prompt_sha256(d, gamma=0.95) != generation_prompt_sha256(d)
+    assert "gamma = 0.95" in task_prompt(d, gamma=0.95)
+
+    server = fake_server([code_answer(good_source), code_answer(variant(good_source, 0.3))])
+    configure(monkeypatch, server)
+    first = load_or_generate(TASK, igm="enforce", settings=SETTINGS)
+    again = load_or_generate(TASK, igm="enforce", settings=SETTINGS, gamma=0.99)
+    assert again.source == first.source and len(server.chat_requests()) == 1
+    other = load_or_generate(TASK, igm="enforce", settings=SETTINGS, gamma=0.95)
+    assert other.source != first.source and len(server.chat_requests()) == 2
+    assert "gamma = 0.95" in server.chat_requests()[1]["messages"][1]["content"]

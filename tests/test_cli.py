@@ -132,3 +132,50 @@ def test_generate_with_the_file_backend(tmp_path, good_source, capsys):
     (answers / "001_answer.md").write_text(f"```python\n{good_source}```\n")
     assert main(args) == 0
     assert parse_header((tmp_path / "f.py").read_text())["model"].startswith("file via file backend")
+
+
+def test_prompt_states_the_discount(capsys):
+    assert main(["prompt", "vmas/navigation", "--no-system", "--gamma", "0.95"]) == 0
+    out = capsys.readouterr().out
+    assert "gamma = 0.95" in out and "### Team reward used for training" in out
+    assert "### Key numbers" in out and "# System prompt" not in out
+    assert main(["prompt", "vmas/navigation"]) == 0
+    out = capsys.readouterr().out
+    assert "gamma = 0.99" in out and "## What you can use" in out and "## What is rejected" in out
+    assert "lambda-free" not in out
+
+
+def test_generate_stops_when_the_evaluator_accepts(fake_server, good_source, tmp_path, capsys):
+    server = fake_server([code_answer(good_source), code_answer(variant(good_source, 0.3)),
+                          reply('{"choice": "r1c2", "accept": true, "advice": ""}')])
+    out_file = tmp_path / "gen" / "balance.py"
+    code = main(["generate", "vmas/balance", "--model", "m", "--base-url", server.base_url,
+                 "--candidates", "2", "--rounds", "3", "--n-states", "32", "--gamma", "0.9",
+                 "--stop-when-accepted", "--quiet", "--out", str(out_file)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "1 of 3 rounds (stopped early: the evaluator accepted the choice)" in captured.out
+    assert "450 tokens" in captured.out  # 3 calls x (100 prompt + 50 completion tokens)
+    transcript = json.loads((tmp_path / "gen" / "balance.transcript.json").read_text())
+    assert transcript["gamma"] == 0.9 and transcript["settings"]["stop_when_accepted"] is True
+    assert "gamma = 0.9" in server.chat_requests()[0]["messages"][1]["content"]
+
+
+def test_progress_counts_every_llm_call():
+    from benchmarl_qllm.cli import _Progress
+
+    progress = _Progress(total=8, enabled=True)
+    try:
+        progress("round", {"round": 1, "rounds": 2})
+        for n, role in enumerate(["coder", "coder", "coder", "evaluator"], start=1):
+            progress("llm_call", {"role": role, "round": 1, "n": n, "candidate": f"r1c{n}"})
+            progress("llm_reply", {"role": role, "round": 1, "n": n})
+            if role == "coder":
+                progress("candidate", {"id": f"r1c{n}", "passed": n != 2})
+        progress("choice", {"round": 1, "choice": "r1c3", "accept": True})
+        assert progress.bar.n == 4 and progress.bar.total == 8
+        assert "passed 2/3" in progress.bar.postfix and "chose r1c3, accepted" in progress.bar.postfix
+        progress("done", {"candidate": "r1c3"})
+        assert progress.bar.total == 4
+    finally:
+        progress.close()

@@ -75,3 +75,27 @@ def test_choice_formats(text, index, advice):
 )
 def test_unusable_choices_give_none(text):
     assert parse_choice(text, 3) is None
+
+
+# candidate ids and the accept verdict ------------------------------------------------------------
+IDS = ["r1c2", "r2c1", "r2c1b"]
+
+
+@pytest.mark.parametrize("answer, index, accept", [
+    ('{"choice": "r2c1", "accept": true, "advice": "x"}', 2, True),
+    ('{"choice": "R2C1B", "accept": "no", "advice": ""}', 3, False),
+    ("```json\n{'choice': 'r1c2', 'accept': True, 'advice': ''}\n```", 1, True),
+    ('{"choice": 2, "advice": "numbers are positions"}', 2, None),
+    ("I choose r2c1b.\naccept: yes", 3, True),
+    ("r1c2 is the best.\nAdvice: clamp the bias", 1, None),
+    ('Best is candidate r2c1 ("accept": false)', 2, False),
+])
+def test_choice_by_candidate_id_and_accept(answer, index, accept):
+    choice = parse_choice(answer, len(IDS), ids=IDS)
+    assert choice is not None and choice.index == index and choice.accept is accept
+
+
+def test_unknown_id_is_no_choice():
+    assert parse_choice('{"choice": "r9c9", "accept": true}', len(IDS), ids=IDS) is None
+    # A longer id is not mistaken for its prefix.
+    assert parse_choice('{"choice": "r2c1b"}', len(IDS), ids=IDS).index == 3

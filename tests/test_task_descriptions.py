@@ -70,7 +70,8 @@ def test_layout_semantics_on_real_states(real_states):
 
     d, s = get_description("vmas/sampling"), real_states("vmas/sampling")
     lidar = field_values(d, s, "lidar")
-    assert (lidar <= 0.2 + 1e-5).all() and (lidar >= 0).all()
+    # Distance to the other agent's surface: slightly negative while two agents overlap.
+    assert (lidar <= 0.2 + 1e-5).all() and (lidar >= -d.fact("agent_radius")).all()
     density = torch.cat([field_values(d, s, f.name) for f in d.layout if f.name.startswith("density_")], -1)
     assert density.shape[-1] == 8 and (density >= 0).all() and (density > 0).any()
 
@@ -148,7 +149,7 @@ def test_stale_layout_fails_loudly(monkeypatch):
     """A layout that no longer matches the environment must not produce a prompt."""
 
     def stale(spec):  # written for 8 lidar rays, the env has 12
-        return navigation_builder(dataclasses.replace(spec, config={**spec.config, "n_lidar_rays": 8}))
+        return navigation_builder(dataclasses.replace(spec, facts={**spec.facts, "lidar_rays": 8}))
 
     monkeypatch.setitem(descriptions_module._BUILDERS, "vmas/navigation", stale)
     with pytest.raises(LayoutMismatchError, match="18"):

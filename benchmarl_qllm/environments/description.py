@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from benchmarl_qllm.credit.function import OBSERVATION_KEY, STATE_KEY
 from benchmarl_qllm.credit.mixing import IGM_MODES
@@ -56,9 +56,42 @@ class LayoutField:
         return f"{self.start}:{self.stop}"
 
 
+def num(value) -> str:
+    """A number as prompts write it: integers plainly, floats with up to 4 significant digits
+    (``0.1``, ``0.35``, ``100``, ``-10``, ``0.4``); booleans and strings unchanged."""
+    if isinstance(value, bool) or isinstance(value, str) or value is None:
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(num(v) for v in value) + "]"
+    if isinstance(value, int):
+        return str(value)
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+@dataclass
+class Fact:
+    """One number a description states, with its meaning and unit; read from the live
+    environment (or its source), listed under "Key numbers" in the prompt."""
+
+    name: str
+    value: Any
+    meaning: str
+
+    def text(self) -> str:
+        return f"- `{self.name}` = {num(self.value)}: {self.meaning}"
+
+
 @dataclass
 class TaskDescription:
-    """Everything a credit-function author needs to know about one task."""
+    """Everything a credit-function author needs to know about one task.
+
+    ``team_reward`` says how the per-agent rewards become the single reward the mixer is
+    trained on; ``facts`` are the task's numbers (radii, thresholds, episode limit, speeds,
+    reward coefficients) as read from the live environment.
+    """
 
     task: str                   # "vmas/balance"
     summary: str                # rules and goal
@@ -70,6 +103,9 @@ class TaskDescription:
     layout: List[LayoutField]   # tiles [0, input_dim) exactly, in order
     igm: str = "enforce"        # "enforce" or "relax"
     notes: str = ""
+    team_reward: str = ""       # how QMIX-style training aggregates the rewards
+    facts: List[Fact] = dataclasses.field(default_factory=list)
+    facts_source: str = "read from the live environment"
 
     def __post_init__(self) -> None:
         if self.input_kind not in INPUT_KINDS:
@@ -141,6 +177,14 @@ class TaskDescription:
             "### Reward",
             self.reward.strip(),
             "",
+        ]
+        if self.team_reward.strip():
+            lines += ["### Team reward used for training", self.team_reward.strip(), ""]
+        if self.facts:
+            lines += [f"### Key numbers ({self.facts_source})"]
+            lines += [f.text() for f in self.facts]
+            lines += [""]
+        lines += [
             f"### Actions ({len(self.actions)} discrete actions per agent)",
         ]
         lines += [f"- {i}: {meaning}" for i, meaning in enumerate(self.actions)]
@@ -165,6 +209,20 @@ class TaskDescription:
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
+
+    def layout_field(self, name: str) -> LayoutField:
+        """The layout field called ``name`` (``KeyError`` if there is none)."""
+        for f in self.layout:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.task}: no layout field '{name}'")
+
+    def fact(self, name: str) -> Any:
+        """The value of the fact called ``name`` (``KeyError`` if there is none)."""
+        for f in self.facts:
+            if f.name == name:
+                return f.value
+        raise KeyError(f"{self.task}: no fact '{name}'")
 
 
 # registry ---------------------------------------------------------------------------------------

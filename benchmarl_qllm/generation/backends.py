@@ -238,19 +238,28 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+ANSWER_FORMATS = {
+    "coder": "the complete Python module in one ```python fenced block (a short explanation "
+             "around it is fine)",
+    "evaluator": 'one JSON object, e.g. {"choice": "r1c2", "accept": false, "advice": "..."}',
+}
+
+
 class FileBackend(LLMBackend):
     """Exchange prompts and answers through files, for machines without network access.
 
-    Call ``n`` (1, 2, ...) writes ``<dir>/<nnn>_prompt.md`` and waits for the person (or
-    another tool) to write the LLM's answer to ``<dir>/<nnn>_answer.md``. An answer is taken
-    once the file is non-empty and unchanged for ``settle_s``. Answers that already exist for
-    the same prompts are replayed, so a run can be stopped, answered and restarted.
+    Call ``n`` (1, 2, ...) writes ``<dir>/<nnn>_prompt.md`` (instructions, then the chat
+    messages) and waits for the person (or another tool) to write the LLM's answer to
+    ``<dir>/<nnn>_answer.md``. An answer is taken once the file is non-empty and unchanged for
+    ``settle_s``. Answers that already exist for the same prompts are replayed, so a run can be
+    stopped, answered and restarted: prompts are deterministic, so a rerun asks exactly the
+    same questions and reuses every answer given so far.
 
     Args:
         directory: where prompt and answer files live (created if missing).
         timeout_s: how long to wait for each answer; ``0`` fails at once with instructions.
         poll_s: polling interval.
-        model: what to record as the model (default ``"file backend"``).
+        model: what to record as the model (default ``"file"``).
         on_wait: called once per call with the answer path while waiting (progress display).
     """
 
@@ -283,6 +292,23 @@ class FileBackend(LLMBackend):
     def paths(self, n: int):
         return self.directory / f"{n:03d}_prompt.md", self.directory / f"{n:03d}_answer.md"
 
+    def prompt_text(self, n: int, messages: Messages, role: str) -> str:
+        """The whole prompt file of call ``n``: how to answer, then the messages."""
+        answer = self.paths(n)[1].name
+        fmt = ANSWER_FORMATS.get(role, "the LLM's whole answer")
+        header = (
+            f"<!--\n"
+            f"qllm call {n} ({role}).\n"
+            f"How to answer: give the messages below to an LLM as one chat (the `system` part "
+            f"as its system prompt, each `user` part as a user message, in order; or paste "
+            f"everything into a single message). Save the LLM's whole answer, unchanged, as "
+            f"{answer} in this folder. Expected answer: {fmt}.\n"
+            f"Then rerun the same `qllm generate` command (answers already given are replayed), "
+            f"or leave it running: it picks the file up.\n"
+            f"-->\n\n"
+        )
+        return header + self.render(messages)
+
     def complete(
         self,
         messages: Messages,
@@ -293,16 +319,15 @@ class FileBackend(LLMBackend):
     ) -> LLMReply:
         self.counter += 1
         prompt_path, answer_path = self.paths(self.counter)
-        text = (
-            f"<!-- qllm call {self.counter} ({role}). Paste this into an LLM and save its whole "
-            f"answer to {answer_path.name} in this folder. -->\n\n" + self.render(messages)
-        )
+        text = self.prompt_text(self.counter, messages, role)
         if prompt_path.exists() and answer_path.exists():
-            if prompt_path.read_text(encoding="utf-8") != text:
+            old = prompt_path.read_text(encoding="utf-8")
+            if old != text:
                 raise LLMBackendError(
-                    f"{answer_path} answers a different prompt than call {self.counter} now "
-                    f"asks; use an empty --answers-dir (or delete {answer_path.name} and later "
-                    "files)", kind="stale")
+                    f"{answer_path} answers a different prompt than call {self.counter} now asks "
+                    f"({_first_difference(old, text)}); the task, the settings or an earlier "
+                    f"answer changed. Delete {answer_path.name} and every later answer file, or "
+                    "use an empty --answers-dir", kind="stale")
         else:
             tmp = prompt_path.with_suffix(".tmp")
             tmp.write_text(text, encoding="utf-8")
@@ -343,3 +368,12 @@ class FileBackend(LLMBackend):
                     f"and save the whole answer to {path}, then run the same command again "
                     "(answers already given are replayed)", kind="file_timeout")
             time.sleep(min(self.poll_s, max(0.01, self.timeout_s - (time.monotonic() - started))))
+
+
+def _first_difference(old: str, new: str) -> str:
+    """``line N: 'old' -> 'new'`` for the first line where two prompt files differ."""
+    a, b = old.splitlines(), new.splitlines()
+    for i, (x, y) in enumerate(zip(a, b), start=1):
+        if x != y:
+            return f"first difference at line {i}: {_short(x, 80)!r} -> {_short(y, 80)!r}"
+    return f"the new prompt has {len(b)} lines, the old one {len(a)}"

@@ -38,7 +38,7 @@ from benchmarl_qllm.generation.loop import (
     GenerationSettings,
     generate_tfcaf,
 )
-from benchmarl_qllm.generation.prompts import generation_prompt_sha256
+from benchmarl_qllm.generation.prompts import default_gamma, generation_prompt_sha256
 
 DEFAULT_CACHE_DIR = "~/.cache/benchmarl_qllm"
 META_SUFFIX = ".meta.json"
@@ -139,6 +139,14 @@ def _lock(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _with_gamma(settings: GenerationSettings) -> GenerationSettings:
+    """``settings`` with the discount made explicit (BenchMARL's default when unset), so the
+    same discount always gives the same cache key."""
+    if settings.gamma is not None:
+        return settings
+    return GenerationSettings(**{**settings.to_dict(), "gamma": default_gamma()})
+
+
 def generate_to_cache(
     task: str,
     backend: LLMBackend,
@@ -149,17 +157,18 @@ def generate_to_cache(
     on_event: Optional[EventCallback] = None,
 ) -> GenerationResult:
     """Generate a TFCAF for ``task`` and store it in the cache (what ``qllm generate`` does)."""
-    settings = settings or GenerationSettings()
+    settings = _with_gamma(settings or GenerationSettings())
     overrides = dict(task_overrides or {})
     description = get_description(task, **overrides)
     igm = settings.igm or description.igm
-    prompt_hash = generation_prompt_sha256(description, igm)
+    prompt_hash = generation_prompt_sha256(description, igm, settings.gamma)
     key = cache_key(task, prompt_hash, backend.model, settings, overrides)
     path = cache_path(task, igm, key)
     with _lock(path):
         result = generate_tfcaf(description, backend, settings, evaluator_backend=evaluator_backend,
                                 out=path, on_event=on_event, task_overrides=overrides)
         meta = {"task": task.lower(), "igm": igm, "prompt_sha256": prompt_hash,
+                "gamma": result.transcript.get("gamma"),
                 "model": backend.model, "settings": settings.to_dict(),
                 "task_overrides": overrides, "key": key, "created": time.time()}
         path.with_name(path.name[:-3] + META_SUFFIX).write_text(json.dumps(meta, indent=1))
@@ -175,6 +184,7 @@ def load_or_generate(
     task_overrides: Optional[Mapping[str, Any]] = None,
     regenerate: bool = False,
     on_event: Optional[EventCallback] = None,
+    gamma: Optional[float] = None,
 ) -> CreditFunction:
     """A validated TFCAF for ``task``: from the cache, or generated with the configured LLM.
 
@@ -184,6 +194,9 @@ def load_or_generate(
         backend: the LLM; default from the environment (:func:`backend_from_env`).
         settings: loop settings (default 3 candidates x 3 rounds); ``igm`` overrides theirs.
         regenerate: ignore the cache.
+        gamma: the training discount the prompts state (default: ``settings.gamma``, else
+            BenchMARL's default experiment gamma); part of the prompt hash, so a function
+            generated for another discount is not reused.
 
     Raises:
         CreditFunctionError: nothing cached and no LLM configured (the message says how to
@@ -193,8 +206,10 @@ def load_or_generate(
     settings = settings or GenerationSettings()
     description = get_description(task, **overrides)
     igm = igm or settings.igm or description.igm
-    settings = GenerationSettings(**{**settings.to_dict(), "igm": igm})
-    prompt_hash = generation_prompt_sha256(description, igm)
+    gamma = settings.gamma if gamma is None else gamma
+    settings = _with_gamma(GenerationSettings(**{**settings.to_dict(), "igm": igm, "gamma": gamma}))
+    gamma = settings.gamma
+    prompt_hash = generation_prompt_sha256(description, igm, gamma)
     if backend is None:
         backend = backend_from_env()
 

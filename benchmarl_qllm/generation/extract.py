@@ -6,7 +6,7 @@ import ast
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Sequence
 
 _THINK = re.compile(r"<think>.*?(?:</think>|\Z)", re.S | re.I)
 # An opening fence (``` or ~~~, optional language) up to the matching closing fence or the end.
@@ -96,11 +96,14 @@ def extract_candidates(text: str, limit: int = 3) -> List[str]:
 # evaluator answers --------------------------------------------------------------------------------
 @dataclass
 class Choice:
-    """The evaluator's pick: ``index`` is 1-based, ``method`` says how it was parsed."""
+    """The evaluator's pick: ``index`` is 1-based, ``method`` says how it was parsed;
+    ``accept`` is the evaluator's verdict that the pick is good enough to stop (``None``
+    when the answer does not say)."""
 
     index: int
     advice: str
     method: str
+    accept: Optional[bool] = None
 
 
 _CHOICE_KEYS = ("choice", "candidate", "best", "selected", "selection", "pick", "best_candidate", "winner")
@@ -117,6 +120,38 @@ _EXPLICIT = [
 ]
 _MENTION = re.compile(r"\bcandidate\s*#?\s*(\d+)\b", re.I)
 _ADVICE_LINE = re.compile(r"^[\s*#>-]*\**(?:advice|suggestion|improvement)\**\s*[:=-]\s*(.+)$", re.I | re.M)
+_ACCEPT_KEYS = ("accept", "accepted", "good_enough", "stop", "done")
+_ACCEPT_LINE = re.compile(r"[\"']?\b(?:accept(?:ed)?|good[ _]enough)\b[\"']?\s*[:=]\s*[\"']?(true|false|yes|no)\b", re.I)
+_TRUE = {"true", "yes", "y", "1", "accept", "accepted"}
+_FALSE = {"false", "no", "n", "0", "reject", "rejected"}
+
+
+def _to_bool(value: Any) -> Optional[bool]:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        token = value.strip().lower()
+        if token in _TRUE:
+            return True
+        if token in _FALSE:
+            return False
+    return None
+
+
+def _accept_from_text(text: str) -> Optional[bool]:
+    m = _ACCEPT_LINE.search(text)
+    return _to_bool(m.group(1)) if m else None
+
+
+def _replace_ids(text: str, ids: Sequence[str]) -> str:
+    """``r2c1`` -> ``candidate 3`` (its 1-based position), longest ids first, whole words."""
+    order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
+    for i in order:
+        text = re.sub(rf"(?:\bcandidate\s*#?\s*)?(?<![\w]){re.escape(ids[i])}(?![\w])",
+                      f"candidate {i + 1}", text, flags=re.I)
+    return text
 
 
 def _to_index(value: Any) -> Optional[int]:
@@ -157,17 +192,21 @@ def _advice_from_text(text: str) -> str:
     return m.group(1).strip().strip('"').strip() if m else ""
 
 
-def parse_choice(text: str, n_candidates: int) -> Optional[Choice]:
+def parse_choice(text: str, n_candidates: int, ids: Optional[Sequence[str]] = None) -> Optional[Choice]:
     """The evaluator's choice in ``text`` (1..n_candidates), or ``None`` when there is none.
 
-    Accepts a JSON object ``{"choice": 2, "advice": "..."}`` alone, fenced or inside prose (also
-    Python-dict syntax, string values like ``"Candidate 2"`` and other key names), then phrases
-    such as ``choice: 2``, ``I choose candidate 2``, ``Candidate 2 is the best``, and finally a
-    single candidate number mentioned alone or a bare number.
+    Accepts a JSON object ``{"choice": "r1c2", "accept": true, "advice": "..."}`` alone, fenced
+    or inside prose (also Python-dict syntax, numbers, string values like ``"Candidate 2"`` and
+    other key names), then phrases such as ``choice: r1c2``, ``I choose candidate 2``,
+    ``Candidate 2 is the best``, and finally a single candidate mentioned alone or a bare
+    number. With ``ids`` (the candidates' names in the order shown), a name such as ``r1c2``
+    stands for its position; a plain number is a position (1-based).
     """
     text = strip_reasoning(text).strip()
     if not text:
         return None
+    if ids:
+        text = _replace_ids(text, ids)
 
     def valid(i: Optional[int]) -> bool:
         return i is not None and 1 <= i <= n_candidates
@@ -179,18 +218,22 @@ def parse_choice(text: str, n_candidates: int) -> Optional[Choice]:
                 index = _to_index(lowered[key])
                 if valid(index):
                     advice = next((str(lowered[k]) for k in _ADVICE_KEYS if lowered.get(k)), "")
-                    return Choice(index, advice.strip() or _advice_from_text(text), "json")
+                    accept = next((_to_bool(lowered[k]) for k in _ACCEPT_KEYS
+                                   if k in lowered and _to_bool(lowered[k]) is not None),
+                                  _accept_from_text(text))
+                    return Choice(index, advice.strip() or _advice_from_text(text), "json", accept)
     advice = _advice_from_text(text)
+    accept = _accept_from_text(text)
     for pattern in _EXPLICIT:
         for m in pattern.finditer(text):
             index = _to_index(m.group(1))
             if valid(index):
-                return Choice(index, advice, "phrase")
+                return Choice(index, advice, "phrase", accept)
     mentioned = {int(m.group(1)) for m in _MENTION.finditer(text)}
     mentioned = {i for i in mentioned if valid(i)}
     if len(mentioned) == 1:
-        return Choice(mentioned.pop(), advice, "single-mention")
+        return Choice(mentioned.pop(), advice, "single-mention", accept)
     bare = re.fullmatch(r"[\s\"'*#]*(\d+)[\s\"'*.]*", text)
     if bare and valid(int(bare.group(1))):
-        return Choice(int(bare.group(1)), advice, "bare-number")
+        return Choice(int(bare.group(1)), advice, "bare-number", accept)
     return None

@@ -28,11 +28,16 @@ class GenerationError(RuntimeError):
 
 @dataclass
 class GenerationSettings:
-    """Knobs of the loop. ``igm=None`` takes the task description's mode."""
+    """Knobs of the loop. ``igm=None`` takes the task description's mode; ``gamma=None`` the
+    discount of BenchMARL's default experiment (the prompts state it; it is part of the
+    prompt hash). ``stop_when_accepted`` ends the loop after the first round in which the
+    evaluator picks a validated candidate and accepts it."""
 
     candidates: int = 3
     rounds: int = 3
     igm: Optional[str] = None
+    gamma: Optional[float] = None
+    stop_when_accepted: bool = False
     n_states: int = 256
     temperature: Optional[float] = 0.7
     evaluator_temperature: Optional[float] = 0.0
@@ -46,6 +51,8 @@ class GenerationSettings:
             raise ValueError("candidates and rounds must be >= 1")
         if self.igm not in (None, "enforce", "relax"):
             raise ValueError(f"igm must be 'enforce' or 'relax', got '{self.igm}'")
+        if self.gamma is not None and not 0.0 <= float(self.gamma) <= 1.0:
+            raise ValueError(f"gamma must be in [0, 1], got {self.gamma}")
 
     def to_dict(self) -> Dict[str, Any]:
         return dataclasses.asdict(self)
@@ -61,6 +68,8 @@ class Candidate:
     source: str = ""
     report: Optional[ValidationReport] = None
     error: str = ""            # why there is no report (LLM failure, no code in the answer)
+    brief: str = ""            # the design brief the coder was given ("name: text")
+    regimes: Dict[str, Any] = dataclasses.field(default_factory=dict)  # per-regime statistics
 
     @property
     def passed(self) -> bool:
@@ -80,6 +89,8 @@ class Candidate:
             "source": self.source,
             "sha256": source_sha256(self.source) if self.source else None,
             "error": self.error,
+            "brief": self.brief,
+            "regimes": self.regimes,
             "report": self.report.to_dict() if self.report is not None else None,
         }
 

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from benchmarl_qllm.credit.function import STATE_KEY
 from benchmarl_qllm.environments.description import (
+    Fact,
     layout_from_table,
+    num,
     register_description,
     TaskDescription,
 )
+from benchmarl_qllm.environments.gfootball.env import gfootball_available
 from benchmarl_qllm.environments.gfootball.layout import ACTION_NAMES, gfootball_state_layout
 from benchmarl_qllm.environments.gfootball.states import (
     gfootball_env_spec,
@@ -19,6 +22,12 @@ from benchmarl_qllm.environments.gfootball.states import (
 )
 from benchmarl_qllm.environments.gfootball.task import GFootballTask
 from benchmarl_qllm.environments.sampling import EnvSpec, register_state_sampler
+
+# gfootball 2.10 ``wrappers.CheckpointRewardWrapper``: per controlled player (reward index),
+# 10 checkpoint zones worth 0.1 each, collected while that player itself owns the ball, at
+# ball distances to (1, 0) <= 0.99 - 0.8 / 9 * k; all uncollected ones paid when we score.
+CHECKPOINTS = 10
+CHECKPOINT_REWARD = 0.1
 
 GRF_SCENARIOS = {
     "academy_3_vs_1_with_keeper": (
@@ -40,23 +49,50 @@ def gfootball_description(spec: EnvSpec) -> TaskDescription:
     scenario = c.get("env_name", spec.task.split("/")[-1])
     layout = layout_from_table(gfootball_state_layout(n))
     checkpoints = "checkpoints" in str(c.get("rewards", ""))
+    limit = c.get("max_episode_steps", 150)
     return TaskDescription(
         task=spec.task,
         summary=(
             f"Google Research Football academy scenario `{scenario}`: "
             f"{GRF_SCENARIOS.get(scenario, 'an academy scenario')}. We attack the goal at x = +1. "
             f"{n} agents each control one of our (left-team) players; every other player is "
-            "moved by the game's AI. The episode ends when we score, when the ball goes out of "
-            "play or the opponents win it (terminated), or after "
-            f"{c.get('max_episode_steps', 150)} steps (truncated)."
+            "moved by the game's AI. The episode ends (terminated) when we score, when the ball "
+            "goes out of play or the opponents win it; after "
+            f"{limit} steps it is cut off (truncated: the training target still bootstraps)."
         ),
         reward=(
-            "Team reward, identical for every agent: +1 when we score"
-            + (", plus +0.1 the first time the ball, owned by our team, enters each of 10 zones "
-               "of decreasing distance to the opponent goal (at most +1 from checkpoints per "
-               "episode)" if checkpoints else "")
+            "Per agent. Scoring (the same for every agent): +1 on the step we score, -1 if the "
+            "opponents score"
+            + (f". Checkpoints (each agent separately): {num(CHECKPOINT_REWARD)} the first time "
+               f"in the episode that the agent's OWN player holds the ball within each of "
+               f"{CHECKPOINTS} distances of the opponent goal centre (ball distance to (1, 0) "
+               f"<= 0.99, then 0.8 / {CHECKPOINTS - 1} less per zone, down to 0.19); on the step "
+               "we score, every agent also gets its not yet collected checkpoints at once, so "
+               f"each agent's checkpoints add up to at most {num(CHECKPOINTS * CHECKPOINT_REWARD)} "
+               "per episode" if checkpoints else "")
             + "."
         ),
+        team_reward=(
+            f"QMIX, VDN and QLLM in BenchMARL train on the mean over the {n} agents of their "
+            "rewards (`process_batch`: reward.mean over the agent dimension): r_team = the "
+            "scoring reward"
+            + (f" + {num(CHECKPOINT_REWARD)} * (checkpoints collected this step, summed over "
+               f"agents) / {n}. Carrying the ball forward with one player earns r_team "
+               f"{num(CHECKPOINT_REWARD)} / {n} per zone; a goal is worth up to "
+               f"1 + {num(CHECKPOINTS * CHECKPOINT_REWARD)} in total"
+               if checkpoints else "")
+            + "."
+        ),
+        facts=[
+            Fact("max_episode_steps", limit, "episode limit, steps (time limit = truncation)"),
+            Fact("n_agents", n, "controlled left-team players"),
+        ] + ([
+            Fact("checkpoint_reward", CHECKPOINT_REWARD, "reward per checkpoint zone"),
+            Fact("checkpoints", CHECKPOINTS, "checkpoint zones"),
+        ] if checkpoints else []),
+        facts_source=("read from the live environment" if gfootball_available() else
+                      "from the task config and gfootball 2.10's source; gfootball is not "
+                      "installed here"),
         actions=list(ACTION_NAMES),
         n_agents=n,
         input_kind=STATE_KEY,

@@ -11,8 +11,10 @@ from typing import Any, List, Mapping, Tuple
 
 from benchmarl_qllm.credit.function import STATE_KEY
 from benchmarl_qllm.environments.description import (
+    Fact,
     TaskDescription,
     build_layout,
+    num,
     register_description,
 )
 from benchmarl_qllm.environments.sampling import EnvSpec, register_state_sampler
@@ -174,7 +176,9 @@ def smacv2_description(spec: EnvSpec) -> TaskDescription:
         "armies spawn facing each other on the left and right halves. Agents only see units "
         "within their sight range (the credit function gets the full state). The episode "
         "ends when one side has no units left (a team of only medivacs counts as none), or "
-        f"after {info.limit} steps. Agent ids are sorted by unit type ("
+        f"after {info.limit} steps; SMACv2 reports the time limit as terminated (torchrl's "
+        "SMACv2Env sets terminated = done), so the training target does not bootstrap past "
+        "it. Agent ids are sorted by unit type ("
         + " < ".join(order) + ") and then by position, so agents of one type are adjacent."
     )
     notes = (
@@ -194,9 +198,31 @@ def smacv2_description(spec: EnvSpec) -> TaskDescription:
         + (" Protoss shields absorb damage before health and regenerate."
            if info.shield_bits else "")
     )
+    facts = [
+        Fact("episode_limit", info.limit, "steps before the episode is cut off"),
+        Fact("n_agents", layout.n_agents, "allied units, one per agent"),
+        Fact("n_enemies", layout.n_enemies, "enemy units"),
+    ]
+    if not config.get("reward_sparse", False):
+        facts += [
+            Fact("reward_death_value", config.get("reward_death_value", 10), "reward per enemy killed (before scaling)"),
+            Fact("reward_win", config.get("reward_win", 200), "reward for winning (before scaling)"),
+        ]
+        if config.get("reward_scale", True):
+            facts.append(Fact("reward_scale_rate", config.get("reward_scale_rate", 20),
+                              "a perfect episode returns about this much after scaling"))
+    live = "live" in str(config.get("qllm_spec_source", "live"))
     return TaskDescription(
         task=spec.task,
         summary=summary,
+        team_reward=(
+            "SMACv2 gives one team reward (TorchRL's root `reward` key, not one per agent). "
+            "BenchMARL's QMIX/VDN `process_batch`, which QLLM reuses, only averages per-agent "
+            "rewards when no team reward exists, so r_team is the SMACv2 reward as described."
+        ),
+        facts=facts,
+        facts_source=("read from the live environment" if live else
+                      "from the task config and smacv2's source; StarCraft II does not run here"),
         reward=_reward_text(layout, config),
         actions=_actions(layout, config),
         n_agents=layout.n_agents,
