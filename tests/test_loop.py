@@ -319,8 +319,11 @@ def test_regime_statistics_reach_the_evaluator(fake_server):
     result = generate_tfcaf(get_description(task), backend,
                             GenerationSettings(candidates=2, rounds=1, n_states=64), states=states)
     judged = evaluator_requests(server)[0]["messages"][1]["content"]
-    assert "by situation: " in judged and "teammate in lidar range (" in judged
+    assert "teammate in lidar range" in judged
     by_id = {c["id"]: c for c in result.transcript["candidates"]}
+    # Per-situation weights need the validator's verified program; without one the evaluator
+    # still sees which situations the states cover.
+    assert ("by situation: " in judged) == bool(by_id["r1c1"]["regimes"])
     assert result.transcript["regime_coverage"] == coverage
     assert by_id["r1c1"]["report"]["stats"]["regime_coverage"] == coverage
     if by_id["r1c1"]["regimes"]:  # computed with the validator's verified program

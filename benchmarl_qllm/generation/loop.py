@@ -97,6 +97,9 @@ def summary_for_evaluator(report: ValidationReport, regimes: Optional[Dict[str, 
                     f"{name} ({_g(100 * r['share'])}% of states): mean w {_g(r['w_in'])} vs "
                     f"{_g(r['w_out'])} elsewhere, bias {_g(r['b_in'])} vs {_g(r['b_out'])}")
         text += "; by situation: " + "; ".join(parts)
+    elif s.get("regime_coverage"):
+        text += "; sampled situations (share of states): " + ", ".join(
+            f"{name} {_g(100 * share)}%" for name, share in s["regime_coverage"].items())
     if report.warnings:
         text += "; warnings: " + "; ".join(_scrub(w) for w in report.warnings)
     return text
