@@ -164,7 +164,8 @@ def _vmas_derived(task, venv) -> Set[float]:
     if task == "vmas/give_way":
         out |= {sc.scenario_length / 2, sc.corridor_width, sc.corridor_width / 2,
                 sc.scenario_length / 2 - sc.agent_dist_from_wall,
-                sc.scenario_length / 2 - sc.goal_dist_from_wall, sc.u_range / math.sqrt(2)}
+                sc.scenario_length / 2 - sc.goal_dist_from_wall, sc.u_range / math.sqrt(2),
+                sc.passage_length / 2, sc.passage_length / 2 + sc.passage_width}
     a = world.agents[0]
     speed = a.u_range * a.u_multiplier / a.mass * world.dt / world._drag if world._drag else 0
     out |= {speed * world.dt, speed * math.sqrt(2)}

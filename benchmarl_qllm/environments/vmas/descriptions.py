@@ -164,6 +164,8 @@ def _give_way_facts(venv, world, scenario) -> Dict[str, Any]:
             "goal_x": float(scenario.scenario_length / 2 - scenario.goal_dist_from_wall),
             "start_x": float(scenario.scenario_length / 2 - scenario.agent_dist_from_wall),
             "corridor_half_width": float(scenario.corridor_width / 2),
+            "alcove_half_width": float(scenario.passage_length / 2),
+            "alcove_depth_to": float(scenario.passage_length / 2 + scenario.passage_width),
             "diagonal_u": float(world.agents[0].u_range) / math.sqrt(2)}
 
 
@@ -585,10 +587,13 @@ def give_way(spec: EnvSpec) -> TaskDescription:
     if observe_rel:
         fields.append(("agent_minus_other", 2, "agent position - other agent position (x, y)"))
     half = num(f["corridor_half_width"])
+    ax, ay = num(f["alcove_half_width"]), num(f["alcove_depth_to"])
     alcove = (
-        f"Above and below the middle of the corridor are small alcoves"
+        f"Above and below the middle of the corridor (x in [-{ax}, {ax}]) are small alcoves "
+        f"reaching to y = +{ay} and y = -{ay}"
         if mirror
-        else f"Above the middle of the corridor is a small alcove"
+        else f"Above the middle of the corridor (x in [-{ax}, {ax}]) is a small alcove reaching "
+        f"up to y = {ay}"
     )
     final = s("final_reward")
     goal_x, start_x = num(f["goal_x"]), num(f["start_x"])
@@ -627,6 +632,7 @@ def give_way(spec: EnvSpec) -> TaskDescription:
             Fact("goal_radius", f["goal_radius"], "distance to the goal below which an agent is on it"),
             Fact("goal_x", f["goal_x"], "|x| of the goals, world units"),
             Fact("corridor_half_width", f["corridor_half_width"], "the corridor is |y| <= this, world units"),
+            Fact("alcove_depth_to", f["alcove_depth_to"], "the alcove spans |y| from corridor_half_width to this"),
             Fact("final_reward", final, "reward on a step where both agents are on their goals"),
         ],
         actions=vmas_discrete_actions(f["action_u"], what="velocity command",
