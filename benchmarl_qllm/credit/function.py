@@ -20,11 +20,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Mapping
-from typing import Callable, Dict, Iterator, Optional, Union
+from typing import Dict, Iterator, Union
 
 import torch
 
-from benchmarl_qllm.credit.sandbox import CreditFunctionError, load_source
+from benchmarl_qllm.credit.program import InputSpec, ProgramError, TensorProgram
+from benchmarl_qllm.credit.sandbox import CreditFunctionError, static_check
 
 STATE_KEY = "state"
 OBSERVATION_KEY = "observation"
@@ -94,12 +95,20 @@ def parse_header(source: str) -> Dict[str, str]:
 
 @dataclass
 class CreditFunction:
-    """A TFCAF that passed the static checker and was loaded in the restricted namespace."""
+    """A TFCAF: its source (for people) and, per input shape, its verified tensor program
+    (for execution).
+
+    No Python of the TFCAF ever runs in this process. The source passes the static checker
+    (a usability filter with messages for the LLM) when the function is created; the first
+    time it is evaluated for an input shape it is traced in the jail
+    (:func:`~benchmarl_qllm.credit.jail.trace_in_jail`) and what comes back is verified and
+    rebuilt here as a :class:`~benchmarl_qllm.credit.program.TensorProgram`. A program saved
+    by an earlier run can be attached with :meth:`attach_program` (verified again, no jail).
+    """
 
     source: str
     origin: str
-    weights: Callable = field(repr=False)
-    bias: Optional[Callable] = field(repr=False, default=None)
+    programs: Dict[InputSpec, TensorProgram] = field(default_factory=dict, repr=False)
 
     @property
     def sha256(self) -> str:
@@ -111,8 +120,8 @@ class CreditFunction:
 
     @classmethod
     def from_source(cls, source: str, origin: str = "<string>") -> "CreditFunction":
-        functions = load_source(source, origin=origin)
-        return cls(source=source, origin=origin, **functions)
+        static_check(source).raise_if_failed(origin)
+        return cls(source=source, origin=origin)
 
     @classmethod
     def from_file(cls, path: Union[str, Path]) -> "CreditFunction":
@@ -124,3 +133,49 @@ class CreditFunction:
         except UnicodeDecodeError as exc:
             raise CreditFunctionError(f"{path} is not UTF-8 text: {exc}") from None
         return cls.from_source(source, origin=str(path))
+
+    def program(self, spec: InputSpec) -> TensorProgram:
+        """The verified program for inputs of ``spec`` (traced in the jail on first use)."""
+        if spec not in self.programs:
+            from benchmarl_qllm.credit.jail import trace_in_jail
+
+            outcome = trace_in_jail(self.source, spec)
+            if not outcome.ok:
+                raise CreditFunctionError(
+                    f"credit function {self.origin} could not be turned into a verified tensor "
+                    f"program ({outcome.stage}): {outcome.message}"
+                )
+            self.programs[spec] = outcome.program
+        return self.programs[spec]
+
+    def attach_program(self, text: str, spec: InputSpec) -> TensorProgram:
+        """Verify a saved program (JSON text) for ``spec`` and use it from now on."""
+        try:
+            program = TensorProgram.from_json(text, spec)
+        except ProgramError as exc:
+            raise CreditFunctionError(f"saved program of {self.origin} rejected: {exc}") from None
+        self.programs[spec] = program
+        return program
+
+    def evaluate(self, x: torch.Tensor, n_agents: int, input_kind: str):
+        """Weights ``[B, n_agents]`` and bias ``[B, 1]`` for a flat batch ``x``."""
+        spec = InputSpec(input_kind, int(n_agents), int(x.shape[-1]))
+        if x.dtype == torch.float32:
+            return self.program(spec)(x)
+        w, b = self.program(spec)(x.to(torch.float32))  # programs compute in float32
+        return w.to(x.dtype), b.to(x.dtype)
+
+    # Conveniences for people and tests: call the verified program on a credit input.
+    def weights(self, td) -> torch.Tensor:
+        """``weights(td)`` as the TFCAF defines it, computed by the verified program."""
+        return self._call(td)[0]
+
+    def bias(self, td) -> torch.Tensor:
+        """``bias(td)`` (zeros when the TFCAF defines none), computed by the verified program."""
+        return self._call(td)[1]
+
+    def _call(self, td):
+        kind = OBSERVATION_KEY if OBSERVATION_KEY in td else STATE_KEY
+        x = td[kind]
+        n_agents = td[N_AGENTS_KEY] if N_AGENTS_KEY in td else x.shape[-2]
+        return self.evaluate(x, int(n_agents), kind)

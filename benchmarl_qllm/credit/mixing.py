@@ -18,7 +18,6 @@ import torch
 
 from benchmarl_qllm.credit.function import (
     CreditFunction,
-    make_credit_input,
     OBSERVATION_KEY,
     STATE_KEY,
 )
@@ -127,23 +126,10 @@ def credit_weights(
     batch_shape = state.shape[:n_batch_dims]
     flat = state.reshape(-1, *state.shape[n_batch_dims:])
     flat_batch = flat.shape[0]
-    td = make_credit_input(input_kind, flat, n_agents)
-
     origin = credit_function.origin
-    try:
-        w = credit_function.weights(td)
-        b = credit_function.bias(td) if credit_function.bias else None
-    except CreditFunctionError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - user code: report any failure clearly
-        raise CreditFunctionError(
-            f"credit function {origin} raised {type(exc).__name__}: {exc}"
-        ) from exc
+    w, b = credit_function.evaluate(flat, n_agents, input_kind)
     w = checked_output("weights", w, (flat_batch, n_agents), flat, origin)
-    if b is None:
-        b = flat.new_zeros(flat_batch, 1)
-    else:
-        b = checked_output("bias", b, (flat_batch, 1), flat, origin)
+    b = checked_output("bias", b, (flat_batch, 1), flat, origin)
 
     if check_finite:
         bad = ~(torch.isfinite(w).all(-1) & torch.isfinite(b).all(-1))

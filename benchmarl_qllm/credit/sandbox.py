@@ -1,16 +1,13 @@
-"""Static checks and restricted loading for untrusted credit-function (TFCAF) source.
+"""The static checker for TFCAF source: a fast first filter whose messages help the LLM.
 
-A TFCAF is LLM-written code, so it is treated as hostile input. Before any of it runs:
-
-1. :func:`static_check` parses it with :mod:`ast` and rejects everything outside a small,
-   vetted subset of Python: only ``torch``/``math`` imports, an allowlist of ``torch``
-   functions, no dunder or private attribute access, no ``exec``/``eval``/``open``/``getattr``
-   tricks, no ``global``, no ``while`` loops, no classes, no module-level side effects.
-2. :func:`load_source` executes the checked module in a namespace whose builtins are an
-   allowlist and whose ``__import__`` only hands out the allowed modules.
-
-The dynamic checks (real states, shapes, finiteness, IGM, determinism, time and memory
-limits in a separate process) live in :mod:`benchmarl_qllm.credit.validator`.
+:func:`static_check` parses the source with :mod:`ast` and rejects what a credit function has
+no business doing (imports other than ``torch``/``math``, dunder and private attributes,
+``exec``/``eval``/``open``, classes, ``while`` loops, module-level side effects, ...), with one
+message per problem so the coder LLM can fix it. **It is not a security boundary**: the source
+then runs only inside the jail (:mod:`benchmarl_qllm.credit.jail`), and what training executes
+is the verified tensor program the jail traced (:mod:`benchmarl_qllm.credit.program`).
+:func:`safe_builtins` is the namespace the jail executes the source in (again a convenience
+for clear errors, not a boundary).
 """
 
 from __future__ import annotations
@@ -316,31 +313,3 @@ def safe_builtins() -> Dict[str, object]:
     table = {name: getattr(builtins, name) for name in SAFE_BUILTIN_NAMES}
     table["__import__"] = _restricted_import
     return table
-
-
-def load_source(source: str, origin: str = "credit function") -> Dict[str, Callable]:
-    """Statically check ``source`` and execute it in a restricted namespace.
-
-    Returns:
-        ``{"weights": fn, "bias": fn or None}``.
-
-    Raises:
-        CreditFunctionError: if the static checker rejects the source or loading fails.
-    """
-    static_check(source).raise_if_failed(origin)
-    namespace: Dict[str, object] = {
-        "__builtins__": safe_builtins(),
-        "__name__": "tfcaf",
-    }
-    try:
-        code = compile(source, f"<{origin}>", "exec")
-        exec(code, namespace)  # noqa: S102 - source passed the static checker above
-    except Exception as exc:  # noqa: BLE001 - any failure is reported the same way
-        raise CreditFunctionError(f"{origin} failed to load: {type(exc).__name__}: {exc}")
-    weights = namespace.get(REQUIRED_FUNCTION)
-    bias = namespace.get("bias")
-    if not callable(weights):
-        raise CreditFunctionError(f"{origin} defines no callable 'weights'")
-    if bias is not None and not callable(bias):
-        raise CreditFunctionError(f"{origin}: 'bias' is defined but not callable")
-    return {"weights": weights, "bias": bias}

@@ -1,48 +1,38 @@
-"""Validate a TFCAF on given states, in a separate, resource-limited process.
+"""Validate a TFCAF on given states: static filter, jail trace, verified program, checks here.
 
 :func:`validate` takes the states (and the task facts: agents, input kind, IGM mode) as
 arguments; :func:`benchmarl_qllm.environments.validation.validate_for_task` samples them from a
-task's live environment. It runs :func:`~benchmarl_qllm.credit.sandbox.static_check` here, then
-sends the source and the states to a worker process
-(:mod:`benchmarl_qllm.credit._validation_worker`) that forks one child per candidate with an
-address-space limit, no file writes and one torch thread, loads the candidate in the
-restricted namespace and runs :func:`benchmarl_qllm.credit.checks.run_checks`, in order:
+task's live environment. Steps, each a named check in the report:
 
-``load``, ``call`` (runs on the real states), ``input_unchanged`` (no in-place writes into the
-states), ``outputs`` (tensors of shape ``[B, n_agents]`` / ``[B, 1]``, floating point),
-``finite``, ``igm`` (every weight ``>= 0`` under ``igm="enforce"``), ``no_learnable_params``,
-``gradient`` (through :mod:`~benchmarl_qllm.credit.mixing`, ``dQ_tot/dQ_i == w_i``), ``deterministic``,
-``batch_independence`` (single rows and chunks give the full-batch outputs), ``nonzero`` and
-``speed``. A child that outlives ``timeout_s`` is killed. Messages are concrete (exception text
-and line, offending rows and values) because they are fed back to the LLM that wrote the code.
+``static`` (:func:`~benchmarl_qllm.credit.sandbox.static_check`, a usability filter with
+messages for the LLM, not a security boundary), ``trace`` (the source runs only in the jail,
+:func:`~benchmarl_qllm.credit.jail.trace_in_jail`, which returns a tensor program),
+``verify`` (the program is verified and rebuilt in this process:
+:meth:`~benchmarl_qllm.credit.program.TensorProgram.from_json`), then
+:func:`~benchmarl_qllm.credit.checks.run_checks` on the real states, computed here on the
+verified program: ``call``, ``outputs``, ``finite``, ``bounded``, ``igm``, ``gradient``,
+``deterministic``, ``batch_independence``, ``nonzero``, ``speed``. The report carries the
+verified program, which is exactly what training will execute.
 """
 
 from __future__ import annotations
 
-import atexit
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional
 
 import torch
 
-from benchmarl_qllm.credit._validation_worker import read_frame, write_frame
+from benchmarl_qllm.credit.checks import CheckLog, DEFAULT_OUTPUT_BOUND, run_checks
 from benchmarl_qllm.credit.function import OBSERVATION_KEY, STATE_KEY, source_sha256
+from benchmarl_qllm.credit.jail import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_S, shutdown_jail, trace_in_jail
 from benchmarl_qllm.credit.mixing import IGM_MODES
+from benchmarl_qllm.credit.program import InputSpec, TensorProgram
 from benchmarl_qllm.credit.sandbox import static_check
 
-DEFAULT_TIMEOUT_S = 20.0
-DEFAULT_MEMORY_MB = 2048
-DEFAULT_MAX_MS_PER_256 = 50.0
-# Time the worker may take to start (it imports torch once).
-WORKER_START_TIMEOUT_S = 120.0
-WORKER_MODULE = "benchmarl_qllm.credit._validation_worker"
+# Generous: a verified program is already bounded; this only catches pathological cost, and
+# must not fail on a loaded machine (measured speed is reported in the timings either way).
+DEFAULT_MAX_MS_PER_256 = 500.0
 
 
 @dataclass
@@ -69,6 +59,8 @@ class ValidationReport:
     timings: Dict[str, float] = field(default_factory=dict)  # milliseconds
     stats: Dict[str, Any] = field(default_factory=dict)
     warnings: List[str] = field(default_factory=list)
+    # The verified program (what training executes); not part of the serialized report.
+    program: Optional[TensorProgram] = field(default=None, repr=False, compare=False)
 
     @property
     def failures(self) -> List[CheckResult]:
@@ -110,108 +102,23 @@ class ValidationReport:
         return "\n".join(lines)
 
     def to_dict(self) -> Dict[str, Any]:
-        return asdict(self)
+        program, self.program = self.program, None
+        try:
+            return asdict(self)
+        finally:
+            self.program = program
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "ValidationReport":
         data = dict(data)
         data["checks"] = [CheckResult(**c) for c in data.get("checks", [])]
+        data.pop("program", None)
         return cls(**data)
 
 
-# the worker process --------------------------------------------------------------------------------
-class _Worker:
-    """A long-lived ``python -m ..._validation_worker`` that forks one child per request."""
-
-    def __init__(self) -> None:
-        self.proc: Optional[subprocess.Popen] = None
-        self.stderr = None
-        self.lock = threading.Lock()
-
-    def _start(self) -> None:
-        self.stderr = tempfile.TemporaryFile()
-        env = dict(os.environ)
-        env.setdefault("OMP_NUM_THREADS", "1")
-        env.setdefault("PYTHONWARNINGS", "ignore")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", WORKER_MODULE],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            env=env,
-            close_fds=True,
-        )
-        try:
-            hello = json.loads(
-                read_frame(self.proc.stdout.fileno(), time.monotonic() + WORKER_START_TIMEOUT_S)
-            )
-            if not hello.get("ready"):
-                raise RuntimeError(f"unexpected greeting {hello!r}")
-        except Exception as exc:  # noqa: BLE001
-            tail = self._stderr_tail()
-            self.stop()
-            raise RuntimeError(f"the validation worker failed to start ({exc!r}): {tail}") from None
-
-    def _stderr_tail(self) -> str:
-        if self.stderr is None:
-            return ""
-        try:
-            self.stderr.seek(0)
-            return self.stderr.read().decode(errors="replace")[-2000:]
-        except (OSError, ValueError):
-            return ""
-
-    def stop(self) -> None:
-        proc, self.proc = self.proc, None
-        if proc is not None:
-            try:
-                proc.stdin.close()
-                proc.wait(timeout=2)
-            except Exception:  # noqa: BLE001
-                proc.kill()
-                proc.wait()
-        if self.stderr is not None:
-            self.stderr.close()
-            self.stderr = None
-
-    def request(self, header: Dict[str, Any], raw: bytes, single: bool) -> Dict[str, Any]:
-        with self.lock:
-            if single:
-                self.stop()
-            if self.proc is None or self.proc.poll() is not None:
-                self._start()
-            proc = self.proc
-            try:
-                write_frame(proc.stdin.fileno(), json.dumps(header).encode())
-                write_frame(proc.stdin.fileno(), raw)
-                # The worker kills its child at timeout_s; allow it a margin to report that.
-                deadline = time.monotonic() + float(header["timeout_s"]) + 15.0
-                reply = json.loads(read_frame(proc.stdout.fileno(), deadline))
-            except TimeoutError:
-                self.stop()
-                return {"timeout": True}
-            except (EOFError, OSError, ValueError) as exc:
-                tail = self._stderr_tail()
-                self.stop()
-                return {"crash": f"the validation worker died ({type(exc).__name__}) {tail[-500:]}"}
-            if single:
-                self.stop()
-            return reply
-
-
-_WORKER = _Worker()
-atexit.register(_WORKER.stop)
-
-
 def shutdown_worker() -> None:
-    """Stop the validation worker process (it restarts on the next :func:`validate`)."""
-    with _WORKER.lock:
-        _WORKER.stop()
-
-
-def _use_single_process() -> bool:
-    """``QLLM_VALIDATOR_MODE=subprocess``: a fresh worker per candidate (slow, maximal isolation)."""
-    return os.environ.get("QLLM_VALIDATOR_MODE", "").lower() == "subprocess" or not hasattr(os, "fork")
+    """Stop the jail worker process (it restarts on the next :func:`validate`)."""
+    shutdown_jail()
 
 
 # public API ------------------------------------------------------------------------------------------
@@ -224,8 +131,10 @@ def validate(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     memory_mb: int = DEFAULT_MEMORY_MB,
     max_ms_per_256: float = DEFAULT_MAX_MS_PER_256,
+    output_bound: float = DEFAULT_OUTPUT_BOUND,
 ) -> ValidationReport:
-    """Statically check ``source`` and run the dynamic checks on ``states`` in another process.
+    """Check ``source`` statically, trace it in the jail, verify the program and run the
+    checks on ``states`` here (see the module docstring).
 
     Args:
         source: the TFCAF module text.
@@ -234,9 +143,10 @@ def validate(
         n_agents: agents in the group.
         input_kind: ``"observation"`` or ``"state"``.
         igm: ``"enforce"`` (every weight must be ``>= 0``) or ``"relax"``.
-        timeout_s: wall-clock limit of the dynamic checks; the child is killed after it.
-        memory_mb: address space the child may add to what it has mapped at start.
+        timeout_s: wall-clock limit of running and tracing the source in the jail.
+        memory_mb: address space the jailed child may add to what it has mapped at start.
         max_ms_per_256: speed limit, per call, scaled with the batch size.
+        output_bound: largest allowed ``|w_i|`` and ``|b|``.
 
     Never raises for a bad candidate: everything wrong ends up in the report.
     """
@@ -272,47 +182,48 @@ def validate(
         return report
     report.checks.append(CheckResult("static", True, "only the allowed Python/torch subset is used"))
 
-    cpu_states = states.detach().to("cpu").contiguous()
-    header = {
-        "source": source,
-        "n_agents": int(n_agents),
-        "input_kind": input_kind,
-        "igm": igm,
-        "timeout_s": float(timeout_s),
-        "memory_mb": int(memory_mb),
-        "max_ms_per_256": float(max_ms_per_256),
-        "shape": list(cpu_states.shape),
-        "dtype": str(cpu_states.dtype),
-    }
-    raw = cpu_states.view(torch.uint8).numpy().tobytes() if cpu_states.numel() else b""
-    t0 = time.perf_counter()
-    try:
-        reply = _WORKER.request(header, raw, single=_use_single_process())
-    except RuntimeError as exc:
-        reply = {"crash": str(exc)}
-    report.timings["dynamic_wall_ms"] = (time.perf_counter() - t0) * 1e3
-
-    if reply.get("timeout"):
-        report.checks.append(
-            CheckResult(
-                "timeout",
-                False,
-                f"the dynamic checks did not finish within {timeout_s:g} s and were killed "
-                "(an endless or huge loop, or very slow code?)",
-            )
-        )
-    elif "crash" in reply:
-        report.checks.append(CheckResult("crash", False, str(reply["crash"])))
-    for c in reply.get("checks", []):
-        report.checks.append(CheckResult(c["name"], c["passed"], c["message"], c.get("details", {})))
-    report.warnings.extend(reply.get("warnings", []))
-    report.stats.update(reply.get("stats", {}))
-    for key, value in reply.get("timings", {}).items():
-        report.timings[key] = float(value)
-    if "child_wall_ms" in reply:
-        report.timings["child_wall_ms"] = float(reply["child_wall_ms"])
+    cpu_states = states.detach().to("cpu", torch.float32).contiguous()
+    spec = InputSpec(input_kind, int(n_agents), int(cpu_states.shape[-1]))
+    outcome = trace_in_jail(source, spec, timeout_s=timeout_s, memory_mb=memory_mb)
+    report.timings["jail_ms"] = outcome.wall_ms
+    if outcome.stage in ("load", "trace", "timeout", "crash"):
+        report.checks.append(CheckResult("trace", False, _trace_failure(outcome.stage, outcome.message)))
+    elif outcome.stage == "rejected":
+        report.checks.append(CheckResult("trace", True, "ran and traced in the jail"))
+        report.checks.append(CheckResult("verify", False, "the traced program was rejected: " + outcome.message))
+    else:
+        program = outcome.program
+        report.program = program
+        report.checks.append(CheckResult("trace", True, "ran and traced in the jail"))
+        report.checks.append(CheckResult(
+            "verify", True, f"verified tensor program: {program.n_operations} operations "
+            f"({', '.join(program.operators()[:12])}{', ...' if len(program.operators()) > 12 else ''})"))
+        log = run_checks(program, cpu_states, igm, max_ms_per_256, output_bound, CheckLog())
+        for c in log.checks:
+            report.checks.append(CheckResult(c["name"], c["passed"], c["message"], c.get("details", {})))
+        report.warnings.extend(log.warnings)
+        report.stats.update(log.stats)
+        report.timings.update({k: float(v) for k, v in log.timings.items()})
     report.timings["total_ms"] = (time.perf_counter() - started) * 1e3
     names = {c.name for c in report.checks}
     report.ok = all(c.passed for c in report.checks) and "speed" in names
     return report
 
+
+def _trace_failure(stage: str, message: str) -> str:
+    prefix = {
+        "load": "executing the module failed: ",
+        "trace": "calling weights()/bias() on a batch of states failed while tracing: ",
+        "timeout": "",
+        "crash": "",
+    }[stage]
+    hint = ""
+    if "GuardOnDataDependentSymNode" in message and " (line " in message:
+        # torch's text is long and generic; keep its first line and where it happened
+        message = message.splitlines()[0] + message[message.rindex(" (line "):]
+    if stage == "trace" and ("data-dependent" in message or "GuardOnDataDependent" in message):
+        hint = (" -- Python `if`/`while` on tensor values cannot be traced: use torch.where, "
+                "clamp or masks instead of branching on data")
+    if stage == "trace" and "Constraints violated" in message:
+        hint = " -- the code behaves differently for different batch sizes; it must not depend on B"
+    return prefix + message + hint

@@ -1,5 +1,5 @@
-# expect: dynamic
-# Learnable parameters created with requires_grad=True.
+# expect: defanged
+# Learnable parameters created with requires_grad=True: traced into a constant, nothing can train it.
 import torch
 
 
