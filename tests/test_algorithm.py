@@ -64,9 +64,14 @@ def test_run_writes_results_and_credit_provenance(trained_experiment):
     returns = results["vmas"]["balance"]["qllm"]["seed_0"]
     assert any(k.startswith("step_") for k in returns)
     source = (folder / CREDIT_COPY_NAME).read_text()
-    assert source == library_path("vmas/balance").read_text()
+    # credit=library (the default) uses the packaged LLM-written function and says so
+    assert source == library_path("vmas/balance", "llm").read_text()
     meta = json.loads((folder / CREDIT_META_NAME).read_text())
     assert meta["header"]["task"] == "vmas/balance" and len(meta["sha256"]) == 64
+    assert meta["library_variant"] == "llm" and meta["header"]["produced-by"].startswith("qllm generate")
+    program = meta["programs"]["agents"]
+    assert (folder / program["file"]).is_file() and len(program["sha256"]) == 64
+    assert program["input"] == {"kind": "observation", "n_agents": 4, "dim": 16}
     logged = {p.stem for p in folder.glob("*/scalars/*.csv")}
     assert {f"train_agents_credit_weight_agent_{i}" for i in range(4)} <= logged
 
@@ -109,7 +114,7 @@ def test_checkpoint_reload_evaluates_with_saved_credit(trained_experiment):
 def test_unknown_credit_path_is_a_clear_error(tmp_path):
     config = QllmConfig.get_from_yaml()
     config.credit = str(tmp_path / "missing.py")
-    with pytest.raises(CreditFunctionError, match="neither 'library', 'generate' nor an existing file"):
+    with pytest.raises(CreditFunctionError, match="is none of library, llm, handwritten, generate nor an existing file"):
         make_experiment(tmp_path, config)
 
 

@@ -41,7 +41,7 @@ def hydra_run(tmp_path_factory):
 
 
 def test_run_py_trains_and_writes_benchmarl_json(hydra_run):
-    (result_file,) = [p for p in hydra_run.glob("*/*.json") if p.name != "credit_function.json"]
+    (result_file,) = [p for p in hydra_run.glob("*/*.json") if not p.name.startswith("credit_")]
     results = json.loads(result_file.read_text())
     steps = results["vmas"]["balance"]["qllm"]["seed_0"]
     evaluated = [k for k in steps if k.startswith("step_")]
@@ -64,7 +64,7 @@ def test_evaluate_writes_one_finite_evaluation_of_the_checkpoint(hydra_run, tmp_
                     .read_text().splitlines())
     evaluated = run_python([str(BENCHMARL_DIR / "evaluate.py"), str(checkpoint)], cwd=copy)
     assert "Algorithm: qllm" in evaluated.stdout and "Evaluation results logged" in evaluated.stdout
-    (result_file,) = [p for p in folder.glob("*.json") if p.name != "credit_function.json"]
+    (result_file,) = [p for p in folder.glob("*.json") if not p.name.startswith("credit_")]
     steps = json.loads(result_file.read_text())["vmas"]["balance"]["qllm"]["seed_0"]
     assert sorted(k for k in steps if k.startswith("step_")) == ["step_3"]  # 2100 // 700
     assert steps["step_3"]["step_count"] == 2100
@@ -90,7 +90,7 @@ def test_multirun_sweep_over_algorithms_and_seeds(tmp_path):
         ],
         cwd=tmp_path,
     )
-    results = [p for p in (tmp_path / "sweep").glob("*/*/*.json") if p.name != "credit_function.json"]
+    results = [p for p in (tmp_path / "sweep").glob("*/*/*.json") if not p.name.startswith("credit_")]
     found = set()
     for path in results:
         data = json.loads(path.read_text())["vmas"]["balance"]

@@ -298,7 +298,7 @@ def test_hydra_run_py(tmp_path):
         cwd=tmp_path,
     )
     assert "TaskConfig python dataclass not found" not in proc.stderr
-    (result,) = [p for p in (tmp_path / "out").glob("*/*.json") if p.name != "credit_function.json"]
+    (result,) = [p for p in (tmp_path / "out").glob("*/*.json") if not p.name.startswith("credit_")]
     import json
 
     results = json.loads(result.read_text())

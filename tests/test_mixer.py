@@ -115,10 +115,25 @@ def test_weight_normalization(make_credit, mode, expected):
 
 
 @pytest.mark.parametrize(
+    "body",
+    ["return td['observation'][..., 0] * float('nan')", "return td['observation'][..., 0] / 0.0",
+     "return td['observation'][..., 0] * 1e30"],
+)
+def test_invalid_outputs_are_zeroed_and_flagged_in_training(make_credit, body):
+    """forward() never syncs: invalid rows are zeroed and flagged; credit() raises for people."""
+    mixer = LLMCreditMixer(make_credit(f"import torch\ndef weights(td):\n    {body}\n"), n_agents=3)
+    mixer.recording = True
+    q_tot = mixer(torch.randn(4, 3, 1), torch.ones(4, 3, 2))
+    assert torch.equal(q_tot, torch.zeros(4, 1))
+    assert mixer.records[-1].invalid.tolist() == [True] * 4
+    if "1e30" not in body:
+        with pytest.raises(CreditFunctionError, match="non-finite"):
+            mixer.credit(torch.ones(4, 3, 2))
+
+
+@pytest.mark.parametrize(
     "body, message",
     [
-        ("return td['observation'][..., 0] * float('nan')", "non-finite"),
-        ("return td['observation'][..., 0] / 0.0", "non-finite"),
         ("return td['observation'][:, :2, 0]", "shape"),
         ("return [1.0, 2.0, 3.0]", "expected a torch.Tensor"),
         ("raise ValueError('boom')", "ValueError: boom"),

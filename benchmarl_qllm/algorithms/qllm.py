@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import functools
 import warnings
 from dataclasses import dataclass, MISSING
 from pathlib import Path
@@ -17,14 +17,20 @@ from benchmarl.algorithms.common import Algorithm, AlgorithmConfig
 from benchmarl.algorithms.qmix import Qmix
 from benchmarl.utils import _read_yaml_config
 
-from benchmarl_qllm.algorithms.credit_source import resolve_credit_function
+from benchmarl_qllm.algorithms import credit_files
+from benchmarl_qllm.algorithms.credit_source import library_variant, resolve_credit_function
+from benchmarl_qllm.credit.checks import DEFAULT_OUTPUT_BOUND
 from benchmarl_qllm.credit.function import CreditFunction, OBSERVATION_KEY, STATE_KEY
+from benchmarl_qllm.credit.program import InputSpec
+from benchmarl_qllm.credit.sandbox import CreditFunctionError
 from benchmarl_qllm.credit.mixing import IGM_MODES, WEIGHT_NORMALIZATIONS
 from benchmarl_qllm.models.llm_credit import credit_mixer_module, LLMCreditMixer
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-CREDIT_COPY_NAME = "credit_function.py"
-CREDIT_META_NAME = "credit_function.json"
+CREDIT_COPY_NAME = credit_files.SOURCE_NAME
+CREDIT_META_NAME = credit_files.META_NAME
+# Steps between reads of the invalid-output counter on accelerators (CPU reads it every step).
+SYNC_EVERY = 100
 LOSS_FUNCTIONS = ("l1", "l2", "smooth_l1")  # torchrl's distance_loss
 
 
@@ -32,34 +38,51 @@ class QllmLoss(QMixerLoss):
     """``QMixerLoss`` for a TFCAF mixer.
 
     Besides the TD loss it (1) writes the priority where BenchMARL's replay buffer reads it,
-    ``(group, "td_error")``, so prioritized replay really prioritizes, and (2) reports the
-    mean credit weight of every agent and the mean bias, which BenchMARL logs as
-    ``train/<group>/credit_weight_agent_<i>`` and ``train/<group>/credit_bias``.
+    ``(group, "td_error")``, so prioritized replay really prioritizes; (2) reports the mean
+    credit weight of every agent and the mean bias of the online call (the one the TD loss
+    used, not a third evaluation), which BenchMARL logs as
+    ``train/<group>/credit_weight_agent_<i>`` and ``train/<group>/credit_bias``; and (3)
+    reports ``credit_invalid_states``, the states whose weights were non-finite or out of
+    bound (zeroed by the mixer, read by :meth:`Qllm.process_loss_vals`). If the program fails
+    outright, ``on_failure(states, error)`` turns it into one clear error.
     """
 
     # LossModule.convert_to_functional looks the network names up in the class annotations.
     __annotations__ = dict(QMixerLoss.__annotations__)
 
-    def __init__(self, *args, group: str, state_key, **kwargs):
+    def __init__(self, *args, group: str, state_key, on_failure=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.group = group
         self.state_key = state_key
+        self.on_failure = on_failure
+        self.last_records = []
 
     def forward(self, tensordict: TensorDictBase) -> TensorDict:
-        out = super().forward(tensordict)
+        mixer: LLMCreditMixer = self.mixer_network.module
+        mixer.records = []
+        mixer.recording = True
+        try:
+            out = super().forward(tensordict)
+        except Exception as exc:  # noqa: BLE001 - the credit program failed on these states
+            if self.on_failure is None:
+                raise
+            raise self.on_failure(tensordict.get(self.state_key), exc) from exc
+        finally:
+            mixer.recording = False
+        self.last_records, mixer.records = mixer.records, []
         td_error = tensordict.get(self.tensor_keys.priority)  # [*B, 1]
         n_agents = tensordict.get(self.group).batch_size[-1]
         tensordict.set(
             (self.group, "td_error"),
             td_error.unsqueeze(-2).expand(*td_error.shape[:-1], n_agents, 1),
         )
-        with torch.no_grad():
-            mixer: LLMCreditMixer = self.mixer_network.module
-            weights, bias = mixer.credit(tensordict.get(self.state_key))
-            mean_weights = weights.reshape(-1, weights.shape[-1]).mean(0)
-        for i, w in enumerate(mean_weights.unbind(0)):
+        online = self.last_records[0]
+        for i, w in enumerate(online.weights.mean(0).unbind(0)):
             out.set(f"credit_weight_agent_{i}", w)
-        out.set("credit_bias", bias.mean())
+        out.set("credit_bias", online.bias.mean())
+        invalid = [r.invalid.sum() for r in self.last_records if r.invalid is not None]
+        if invalid:
+            out.set("credit_invalid_states", torch.stack(invalid).sum().to(torch.float32))
         return out
 
 
@@ -68,13 +91,16 @@ class Qllm(Algorithm):
     mixer is a training-free credit assignment function (TFCAF) written by an LLM.
 
     Args:
-        credit (str): which TFCAF to use: ``"library"`` (the packaged one for the task),
-            ``"generate"`` (cached or freshly generated, see ``qllm generate``) or a file path.
+        credit (str): which TFCAF to use: ``"library"`` (the packaged LLM-written one for the
+            task, else the hand-written one), ``"llm"``, ``"handwritten"``, ``"generate"``
+            (cached or freshly generated, see ``qllm generate``) or a file path.
         igm (str): ``"enforce"`` (weights clamped to ``>= 0``; monotonic, IGM holds) or
             ``"relax"`` (signed weights, for non-monotonic games).
         weight_normalization (str): ``"none"`` (``Q_tot = sum w_i Q_i + b``, the paper's
             formula), ``"sum_to_one"`` or ``"mean_to_one"``.
-        check_finite (bool): raise a clear error when the TFCAF returns NaN/inf.
+        check_finite (bool): stop the run with a clear error (after saving the offending states
+            and a checkpoint) when the TFCAF returns NaN/inf or values beyond ``output_bound``.
+        output_bound (float): largest allowed ``|w_i|`` and ``|b|`` (validation and training).
         delay_value (bool): use target value networks.
         loss_function (str): ``"l1"``, ``"l2"`` or ``"smooth_l1"``.
     """
@@ -87,9 +113,12 @@ class Qllm(Algorithm):
         check_finite: bool,
         delay_value: bool,
         loss_function: str,
+        output_bound: float = DEFAULT_OUTPUT_BOUND,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.output_bound = float(output_bound)
+        self._steps = 0
         self.credit = credit
         self.igm = igm
         self.weight_normalization = weight_normalization
@@ -113,6 +142,7 @@ class Qllm(Algorithm):
             mixer,
             group=group,
             state_key=mixer.in_keys[1],
+            on_failure=functools.partial(self._credit_failure, group),
             delay_value=self.delay_value,
             loss_function=self.loss_function,
             action_space=self.action_spec[group, "action"],
@@ -158,24 +188,37 @@ class Qllm(Algorithm):
             )
         return (group, observation_keys[0]), OBSERVATION_KEY
 
+    def input_spec(self, group: str) -> InputSpec:
+        """The shape of the credit input of ``group``: what its program is traced for."""
+        key, kind = self.mixer_input(group)
+        spec = self.state_spec if kind == STATE_KEY else self.observation_spec
+        return InputSpec(kind, len(self.group_map[group]), int(spec[key].shape[-1]))
+
+    def _folder(self) -> Optional[Path]:
+        folder = getattr(self.experiment, "folder_name", None)
+        return Path(folder) if folder is not None else None
+
     def credit_function(self, group: str) -> CreditFunction:
-        """Load (once) and check the TFCAF for ``group``; copy it into the run folder."""
+        """Load (once) the TFCAF for ``group`` as a verified program; keep both in the run folder."""
         if group not in self._credit_functions:
-            folder = getattr(self.experiment, "folder_name", None)
-            restoring = self.experiment_config.restore_file is not None
-            saved = Path(folder) / CREDIT_COPY_NAME if folder is not None else None
-            if restoring and saved is not None and saved.is_file():
-                # Resume/evaluate with exactly the function the run was trained with; its
-                # provenance record (credit_function.json) stays as the run wrote it.
-                function = CreditFunction.from_file(saved)
-            else:
+            folder = self._folder()
+            n_groups = len(self.group_map)
+            spec = self.input_spec(group)
+            function = None
+            if self.experiment_config.restore_file is not None and folder is not None:
+                # Resume/evaluate with exactly the function (and program) the run trained with.
+                function = credit_files.load_saved(folder, group, n_groups, spec)
+            fresh = function is None
+            if fresh:
                 function = resolve_credit_function(
-                    self.credit,
-                    task=f"{self.experiment.environment_name}/{self.experiment.task_name}",
-                    igm=self.igm,
+                    self.credit, task=self._task(), igm=self.igm, gamma=self.experiment_config.gamma
                 )
-                if folder is not None:
-                    self._save_credit_function(Path(folder), function)
+                if folder is not None and not (folder / credit_files.SOURCE_NAME).is_file():
+                    credit_files.save_source(folder, function, self._settings())
+            known = spec in function.programs
+            program = function.program(spec)  # traced in the jail unless a saved one was attached
+            if folder is not None and not known:
+                credit_files.save_program(folder, group, n_groups, program)
             written_for = function.header.get("igm")
             if written_for and written_for != self.igm:
                 warnings.warn(
@@ -187,17 +230,13 @@ class Qllm(Algorithm):
             self._credit_functions[group] = function
         return self._credit_functions[group]
 
-    def _save_credit_function(self, folder: Path, function: CreditFunction) -> None:
-        (folder / CREDIT_COPY_NAME).write_text(function.source, encoding="utf-8")
-        meta = {
-            "credit": self.credit,
-            "origin": function.origin,
-            "sha256": function.sha256,
-            "header": function.header,
-            "igm": self.igm,
-            "weight_normalization": self.weight_normalization,
-        }
-        (folder / CREDIT_META_NAME).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    def _task(self) -> str:
+        return f"{self.experiment.environment_name}/{self.experiment.task_name}"
+
+    def _settings(self) -> Dict[str, object]:
+        return {"credit": self.credit, "library_variant": library_variant(self.credit, self._task()),
+                "igm": self.igm,
+                "weight_normalization": self.weight_normalization, "output_bound": self.output_bound}
 
     def get_mixer(self, group: str) -> TensorDictModule:
         state_key, input_kind = self.mixer_input(group)
@@ -208,9 +247,58 @@ class Qllm(Algorithm):
             igm=self.igm,
             weight_normalization=self.weight_normalization,
             check_finite=self.check_finite,
+            output_bound=self.output_bound,
         )
         self._check_on_real_states(group, mixer, state_key)
         return credit_mixer_module(mixer, (group, "chosen_action_value"), state_key)
+
+    # train-time failures ----------------------------------------------------------------------
+    def process_loss_vals(self, group: str, loss_vals: TensorDictBase) -> TensorDictBase:
+        """Stop the run when the credit program gave invalid outputs (checked every step on
+        CPU, where it costs nothing, and every ``SYNC_EVERY`` steps on accelerators; the mixer
+        zeroes invalid rows meanwhile, so no update is ever computed from them)."""
+        invalid = loss_vals.get("credit_invalid_states", None)
+        if invalid is not None:
+            self._steps += 1
+            if invalid.device.type == "cpu" or self._steps % SYNC_EVERY == 0:
+                if float(invalid) > 0:
+                    raise self._credit_failure(group, None, None)
+        return loss_vals
+
+    def _credit_failure(self, group: str, states: Optional[torch.Tensor], error: Optional[BaseException]):
+        """Save the offending states and a checkpoint; return the error that stops the run."""
+        function = self._credit_functions[group]
+        loss = getattr(self.experiment, "losses", {}).get(group)
+        if states is None:  # invalid outputs: the rows the mixer flagged in the last step
+            records = loss.last_records if loss is not None else []
+            bad = [r.states[r.invalid] for r in records if r.invalid is not None]
+            states = torch.cat(bad) if bad else torch.empty(0)
+            what = (f"returned non-finite weights/bias, or values beyond +-{self.output_bound:g}, "
+                    f"for {states.shape[0]} states")
+        else:
+            what = f"failed on a batch of states ({type(error).__name__}: {str(error)[:400]})"
+        total_frames = getattr(self.experiment, "total_frames", 0)
+        folder = credit_files.dump_failure(
+            self._folder(), group, states,
+            {"origin": function.origin, "sha256": function.sha256, "total_frames": total_frames,
+             "error": what},
+        )
+        checkpoint = ""
+        if folder is not None and hasattr(self.experiment, "_save_experiment"):
+            # This iteration's batch is collected and in the replay buffer: checkpoint it as a
+            # finished iteration, so that a resume continues with the next collection.
+            self.experiment.n_iters_performed += 1
+            self.experiment._save_experiment()
+            checkpoints = sorted((folder.parent / "checkpoints").glob("checkpoint_*.pt"), key=lambda p: p.stat().st_mtime)
+            checkpoint = str(checkpoints[-1]) if checkpoints else ""
+        where = f"; the states are saved in {folder}" if folder is not None else ""
+        resume = (f"; a checkpoint was written ({checkpoint}): fix the function, replace "
+                  f"{folder.parent / credit_files.SOURCE_NAME} with it and run "
+                  f"`python -m benchmarl.resume {checkpoint}`") if checkpoint else ""
+        return CreditFunctionError(
+            f"credit function {function.origin} (sha256 {function.sha256[:12]}) {what} at "
+            f"{total_frames} frames{where}{resume}"
+        )
 
     def _check_on_real_states(self, group: str, mixer: LLMCreditMixer, state_key) -> None:
         """Run the mixer once on states from the experiment's own environment."""
@@ -223,6 +311,8 @@ class Qllm(Algorithm):
             batch = states.shape[: mixer._state_batch_dims(states)]
             q = torch.randn(*batch, n_agents, 1, device=self.device)
             q_tot = mixer(q, states)
+            if self.check_finite:
+                mixer.credit(states)  # raises, naming the function, on NaN/inf at start
         if q_tot.shape != (*batch, 1):
             raise ValueError(f"mixer produced shape {tuple(q_tot.shape)}, expected {(*batch, 1)}")
 
@@ -237,6 +327,7 @@ class QllmConfig(AlgorithmConfig):
     igm: str = "enforce"
     weight_normalization: str = "none"
     check_finite: bool = True
+    output_bound: float = DEFAULT_OUTPUT_BOUND
 
     def __post_init__(self) -> None:
         # Checked here, when BenchMARL builds the config from Hydra's, so that a bad value
@@ -249,6 +340,8 @@ class QllmConfig(AlgorithmConfig):
                 raise ValueError(
                     f"algorithm.{option} must be one of {', '.join(allowed)}; got '{value}'"
                 )
+        if not self.output_bound > 0:
+            raise ValueError(f"algorithm.output_bound must be > 0; got {self.output_bound}")
 
     @staticmethod
     def associated_class() -> Type[Algorithm]:

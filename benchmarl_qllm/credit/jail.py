@@ -62,6 +62,7 @@ def minimal_environment() -> Dict[str, str]:
     env.update(
         HOME=tempfile.gettempdir(), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1",
         PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1", PYTHONWARNINGS="ignore",
+        QLLM_JAIL_WORKER="1",
     )
     return env
 

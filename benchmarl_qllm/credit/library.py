@@ -1,8 +1,13 @@
-"""The packaged credit-function library: one TFCAF file per ``<env>/<task>``.
+"""The packaged credit-function library: per ``<env>/<task>``, an LLM-written and/or a
+hand-written TFCAF.
 
-Files live in ``benchmarl_qllm/credit_library/<env>/<task>.py``; each task family package
-points at its folder (``benchmarl_qllm.environments.<env>.CREDIT_LIBRARY``, from
-:func:`library_dir`). Looking a task's TFCAF up happens here and nowhere else.
+* ``benchmarl_qllm/credit_library/<env>/llm/<task>.py``: written by an LLM through
+  ``qllm generate`` (header: model, backend, prompt hash), next to its full transcript
+  ``<task>.transcript.json`` (every prompt, answer and check);
+* ``benchmarl_qllm/credit_library/<env>/<task>.py``: written by hand, kept as a reference.
+
+Each task family package points at its folder (``benchmarl_qllm.environments.<env>.CREDIT_LIBRARY``,
+from :func:`library_dir`). Looking a task's TFCAF up happens here and nowhere else.
 """
 
 from __future__ import annotations
@@ -20,22 +25,35 @@ def library_dir(env_name: str) -> Path:
     return LIBRARY_ROOT / env_name
 
 
-def library_entries() -> Dict[str, Path]:
-    """Map ``"env/task"`` to the packaged TFCAF file, for every file in the library."""
+LLM = "llm"
+HANDWRITTEN = "handwritten"
+VARIANTS = (LLM, HANDWRITTEN)
+
+
+def library_entries(variant: str = HANDWRITTEN) -> Dict[str, Path]:
+    """Map ``"env/task"`` to the packaged TFCAF file of ``variant`` (``"llm"`` or ``"handwritten"``)."""
+    pattern = "*/llm/*.py" if variant == LLM else "*/*.py"
     entries = {}
-    for path in sorted(LIBRARY_ROOT.glob("*/*.py")):
-        entries[f"{path.parent.name}/{path.stem}"] = path
+    for path in sorted(LIBRARY_ROOT.glob(pattern)):
+        env = path.parent.parent.name if variant == LLM else path.parent.name
+        entries[f"{env}/{path.stem}"] = path
     return entries
 
 
-def library_path(task: str) -> Path:
-    """The packaged TFCAF for ``task`` (``"vmas/balance"``), or a clear error."""
-    entries = library_entries()
+def library_path(task: str, variant: str = HANDWRITTEN) -> Path:
+    """The packaged TFCAF of ``variant`` for ``task`` (``"vmas/balance"``), or a clear error."""
+    entries = library_entries(variant)
     key = task.lower()
     if key not in entries:
         raise CreditFunctionError(
-            f"no packaged credit function for task '{task}'. Available: "
-            f"{', '.join(entries) or '(none)'}. Pass algorithm.credit=<path to a TFCAF file> "
-            "or generate one with `qllm generate`."
+            f"no packaged {'LLM-written' if variant == LLM else 'hand-written'} credit function "
+            f"for task '{task}'. Get one with `qllm generate {task}` (then "
+            f"algorithm.credit=generate), or pass algorithm.credit=<path to a TFCAF file>. "
+            f"Packaged: {', '.join(entries) or '(none)'}."
         )
     return entries[key]
+
+
+def transcript_path(tfcaf: Path) -> Path:
+    """The transcript shipped next to an LLM-written TFCAF."""
+    return tfcaf.with_suffix(".transcript.json")

@@ -98,22 +98,27 @@ def apply_igm_and_normalization(
     return w
 
 
-def credit_weights(
-    credit_function: CreditFunction,
-    state: torch.Tensor,
-    n_agents: int,
-    input_kind: str,
-    igm: str = "enforce",
-    weight_normalization: str = "none",
-    check_finite: bool = True,
-) -> Tuple[torch.Tensor, torch.Tensor]:
-    """Weights ``[*B, n_agents]`` and bias ``[*B, 1]`` of ``credit_function`` for a batch of
-    states, after IGM gating and normalization.
+def guard_outputs(
+    w: torch.Tensor, b: torch.Tensor, bound: float
+) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Zero the rows whose weights or bias are non-finite or exceed ``bound`` in absolute value.
 
-    Raises:
-        CreditFunctionError: wrong input shape, the TFCAF raised, returned a wrong type, shape
-            or device, or (``check_finite``) NaN/inf.
+    Returns ``(w, b, invalid)`` with ``invalid`` the boolean row mask ``[B]``. No host sync:
+    training keeps going with harmless zeros and the caller reads ``invalid`` when it syncs.
     """
+    valid = (w.abs() <= bound).all(-1, keepdim=True) & (b.abs() <= bound).all(-1, keepdim=True)
+    return (
+        torch.where(valid, w, torch.zeros_like(w)),
+        torch.where(valid, b, torch.zeros_like(b)),
+        ~valid.squeeze(-1),
+    )
+
+
+def flat_credit(
+    credit_function: CreditFunction, state: torch.Tensor, n_agents: int, input_kind: str
+) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Size]:
+    """``(flat_states, w [N, n_agents], b [N, 1], batch_shape)`` for states of any batch shape,
+    straight from the verified program (no IGM, no normalization, no guard)."""
     n_batch_dims = state_batch_dims(state, input_kind)
     if n_batch_dims < 0:
         raise CreditFunctionError(
@@ -125,19 +130,38 @@ def credit_weights(
         )
     batch_shape = state.shape[:n_batch_dims]
     flat = state.reshape(-1, *state.shape[n_batch_dims:])
-    flat_batch = flat.shape[0]
     origin = credit_function.origin
     w, b = credit_function.evaluate(flat, n_agents, input_kind)
-    w = checked_output("weights", w, (flat_batch, n_agents), flat, origin)
-    b = checked_output("bias", b, (flat_batch, 1), flat, origin)
+    w = checked_output("weights", w, (flat.shape[0], n_agents), flat, origin)
+    b = checked_output("bias", b, (flat.shape[0], 1), flat, origin)
+    return flat, w, b, batch_shape
 
+
+def credit_weights(
+    credit_function: CreditFunction,
+    state: torch.Tensor,
+    n_agents: int,
+    input_kind: str,
+    igm: str = "enforce",
+    weight_normalization: str = "none",
+    check_finite: bool = True,
+) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Weights ``[*B, n_agents]`` and bias ``[*B, 1]`` of ``credit_function`` for a batch of
+    states, after IGM gating and normalization (for inspection and checks; training uses
+    :func:`guard_outputs` instead, which never syncs).
+
+    Raises:
+        CreditFunctionError: wrong input shape, the program failed, or (``check_finite``)
+            NaN/inf.
+    """
+    flat, w, b, batch_shape = flat_credit(credit_function, state, n_agents, input_kind)
     if check_finite:
         bad = ~(torch.isfinite(w).all(-1) & torch.isfinite(b).all(-1))
         if bad.any():
             row = int(bad.nonzero()[0, 0])
             raise CreditFunctionError(
-                f"credit function {origin} returned non-finite values for "
-                f"{int(bad.sum())} of {flat_batch} states (first: row {row}, "
+                f"credit function {credit_function.origin} returned non-finite values for "
+                f"{int(bad.sum())} of {flat.shape[0]} states (first: row {row}, "
                 f"weights={w[row].tolist()}, bias={b[row].tolist()})"
             )
     w = apply_igm_and_normalization(w, igm, weight_normalization, n_agents)

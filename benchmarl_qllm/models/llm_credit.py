@@ -6,7 +6,8 @@ The math lives in :mod:`benchmarl_qllm.credit.mixing`; this module makes it the
 
 from __future__ import annotations
 
-from typing import Tuple
+from dataclasses import dataclass
+from typing import List, Tuple
 
 import torch
 from tensordict import NestedKey
@@ -14,23 +15,43 @@ from tensordict.nn import TensorDictModule
 from torch import nn
 
 from benchmarl_qllm.credit.function import CreditFunction, OBSERVATION_KEY
+from benchmarl_qllm.credit.checks import DEFAULT_OUTPUT_BOUND
 from benchmarl_qllm.credit.mixing import (
+    apply_igm_and_normalization,
     check_mixing_options,
     credit_weights,
+    CreditFunctionError,
+    flat_credit,
+    guard_outputs,
     IGM_MODES,
-    mix_q_values,
+    mix,
     state_batch_dims,
     WEIGHT_NORMALIZATIONS,
 )
 
-__all__ = ["IGM_MODES", "LLMCreditMixer", "WEIGHT_NORMALIZATIONS", "credit_mixer_module"]
+__all__ = ["CreditRecord", "IGM_MODES", "LLMCreditMixer", "WEIGHT_NORMALIZATIONS", "credit_mixer_module"]
+
+
+@dataclass
+class CreditRecord:
+    """One mixer call seen while recording: its flat states, weights, bias and invalid rows."""
+
+    states: torch.Tensor
+    weights: torch.Tensor
+    bias: torch.Tensor
+    invalid: torch.Tensor
 
 
 class LLMCreditMixer(nn.Module):
     """Mixes per-agent chosen-action values with a TFCAF; holds no learnable parameters.
 
+    The TFCAF runs as its verified tensor program. In ``forward`` (training) rows whose
+    weights or bias are non-finite or beyond ``output_bound`` are zeroed and flagged, without
+    a host sync; the caller (:class:`~benchmarl_qllm.algorithms.qllm.QllmLoss`) reads the
+    flags through :attr:`records` and stops the run.
+
     Args:
-        credit_function: the loaded TFCAF.
+        credit_function: the TFCAF.
         n_agents: number of agents in the group.
         input_kind: ``"state"`` (global state ``[*B, state_dim]``) or ``"observation"``
             (stacked agent observations ``[*B, n_agents, obs_dim]``).
@@ -38,8 +59,9 @@ class LLMCreditMixer(nn.Module):
             holds); ``"relax"`` keeps signed weights (non-monotonic games).
         weight_normalization: ``"none"`` (the paper's formula, default), ``"sum_to_one"``
             (``w / sum(w)``) or ``"mean_to_one"`` (``n * w / sum(w)``, VDN scale).
-        check_finite: raise :class:`CreditFunctionError` when weights or bias contain NaN/inf
-            (costs one host sync per call on CUDA).
+        check_finite: guard against NaN/inf and out-of-bound outputs (``credit()`` raises;
+            ``forward`` zeroes and flags).
+        output_bound: largest allowed ``|w_i|`` and ``|b|``.
     """
 
     def __init__(
@@ -50,6 +72,7 @@ class LLMCreditMixer(nn.Module):
         igm: str = "enforce",
         weight_normalization: str = "none",
         check_finite: bool = True,
+        output_bound: float = DEFAULT_OUTPUT_BOUND,
     ):
         super().__init__()
         check_mixing_options(input_kind, igm, weight_normalization)
@@ -59,6 +82,9 @@ class LLMCreditMixer(nn.Module):
         self.igm = igm
         self.weight_normalization = weight_normalization
         self.check_finite = check_finite
+        self.output_bound = float(output_bound)
+        self.recording = False
+        self.records: List[CreditRecord] = []
 
     def _state_batch_dims(self, state: torch.Tensor) -> int:
         return state_batch_dims(state, self.input_kind)
@@ -72,10 +98,26 @@ class LLMCreditMixer(nn.Module):
 
     def forward(self, chosen_action_value: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
         """``chosen_action_value`` ``[*B, n_agents, 1]`` and state -> ``Q_tot`` ``[*B, 1]``."""
-        return mix_q_values(
-            self.credit_function, chosen_action_value, state, self.n_agents, self.input_kind,
-            self.igm, self.weight_normalization, self.check_finite,
-        )
+        q = chosen_action_value.squeeze(-1)
+        if q.shape[-1] != self.n_agents:
+            raise CreditFunctionError(
+                f"chosen_action_value has shape {tuple(chosen_action_value.shape)}, "
+                f"expected [..., {self.n_agents}, 1]"
+            )
+        flat, w, b, batch_shape = flat_credit(self.credit_function, state, self.n_agents, self.input_kind)
+        if tuple(batch_shape) != tuple(q.shape[:-1]):
+            raise CreditFunctionError(
+                f"batch shape of the state {tuple(batch_shape)} does not match "
+                f"chosen_action_value {tuple(q.shape[:-1])}"
+            )
+        if self.check_finite:
+            w, b, invalid = guard_outputs(w, b, self.output_bound)
+        else:
+            invalid = None
+        w = apply_igm_and_normalization(w, self.igm, self.weight_normalization, self.n_agents)
+        if self.recording:
+            self.records.append(CreditRecord(flat, w.detach(), b.detach(), invalid))
+        return mix(q, w.reshape(*batch_shape, self.n_agents), b.reshape(*batch_shape, 1))
 
     def extra_repr(self) -> str:
         return (

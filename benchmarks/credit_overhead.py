@@ -1,0 +1,92 @@
+"""QLLM's training speed against VDN and QMIX, measured in one run on one machine.
+
+    python benchmarks/credit_overhead.py                 # 4 rounds of qllm/vdn/qmix, vmas/balance
+    python benchmarks/credit_overhead.py --pairs 2 --iterations 1
+
+Each round runs ``python -m benchmarl.run algorithm=<a> task=vmas/balance`` once per algorithm
+(order rotated every round), with BenchMARL's default optimizer-steps ratio (1,000 steps of
+batch 128 per 6,000 frames), no evaluation and CSV logging only; every arm gets the same
+settings. Reported per algorithm: the whole-process wall time and BenchMARL's own training time
+(``timers/training_time``, the optimizer loop), medians over rounds, and the ratios QLLM/VDN and
+QLLM/QMIX of the per-round pairs. Timings say nothing when other CPU-heavy work runs at the same
+time: run it on a quiet machine. Results go to ``benchmarks/results/credit_overhead.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+ALGORITHMS = ("qllm", "vdn", "qmix")
+FRAMES_PER_ITERATION = 6000
+
+
+def run_once(algorithm: str, task: str, iterations: int, workdir: Path) -> Dict[str, float]:
+    out = workdir / f"{algorithm}_{time.monotonic_ns()}"
+    args = [
+        sys.executable, "-m", "benchmarl.run", f"algorithm={algorithm}", f"task={task}",
+        "experiment.loggers=[csv]", "experiment.render=False", "experiment.evaluation=False",
+        "experiment.create_json=False",
+        f"experiment.max_n_frames={FRAMES_PER_ITERATION * iterations}",
+        f"experiment.off_policy_collected_frames_per_batch={FRAMES_PER_ITERATION}",
+        "experiment.off_policy_n_envs_per_worker=60",
+        "experiment.off_policy_n_optimizer_steps=1000",
+        "experiment.off_policy_train_batch_size=128",
+        f"hydra.run.dir={out}",
+    ]
+    started = time.perf_counter()
+    subprocess.run(args, check=True, capture_output=True, env=dict(os.environ, WANDB_MODE="disabled"))
+    wall = time.perf_counter() - started
+    (training_csv,) = out.glob("*/*/scalars/timers_training_time.csv")
+    training = sum(float(line.split(",")[1]) for line in training_csv.read_text().split())
+    return {"wall_s": wall, "training_s": training}
+
+
+def main(argv: List[str] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", default="vmas/balance")
+    parser.add_argument("--pairs", type=int, default=4, help="rounds (each runs every algorithm once)")
+    parser.add_argument("--iterations", type=int, default=2)
+    parser.add_argument("--out", default="benchmarks/results/credit_overhead.json")
+    args = parser.parse_args(argv)
+
+    results: Dict[str, List[Dict[str, float]]] = {a: [] for a in ALGORITHMS}
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.pairs):
+            order = ALGORITHMS[r % 3:] + ALGORITHMS[: r % 3]
+            for algorithm in order:
+                results[algorithm].append(run_once(algorithm, args.task, args.iterations, Path(tmp)))
+                print(f"round {r}: {algorithm} {results[algorithm][-1]}", flush=True)
+
+    summary = {}
+    for metric in ("wall_s", "training_s"):
+        medians = {a: statistics.median(x[metric] for x in results[a]) for a in ALGORITHMS}
+        ratios = {
+            f"qllm/{b}": statistics.median(q[metric] / o[metric] for q, o in zip(results["qllm"], results[b]))
+            for b in ("vdn", "qmix")
+        }
+        summary[metric] = {"median": medians, "time_ratio_median_of_pairs": ratios}
+    report = {
+        "task": args.task, "rounds": args.pairs, "iterations": args.iterations,
+        "frames_per_iteration": FRAMES_PER_ITERATION, "optimizer_steps_per_iteration": 1000,
+        "machine": f"{platform.platform()}, {os.cpu_count()} CPUs", "runs": results, "summary": summary,
+        "note": "time ratio > 1 means QLLM is slower; wall_s includes start-up (QLLM traces its "
+                "credit function in the jail once per run)",
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(report, indent=2))
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
