@@ -4,7 +4,8 @@
     qllm generate vmas/balance --model gpt-4o-mini [--base-url URL] [--out FILE]
     qllm generate vmas/balance --backend file --answers-dir answers/   # no network
     qllm check my_tfcaf.py --task vmas/balance    # exit 0 if it passes, 1 if not
-    qllm list                                     # tasks and packaged TFCAFs
+    qllm list                                     # tasks, descriptions (hand-written or
+                                                  # automatic) and who wrote their TFCAF
     qllm inspect RUN_DIR [--out DIR]              # plot a trained run's credit over an episode
 
 Exit codes: 0 success, 1 a check failed, 2 an error (one line on stderr, no traceback).
@@ -231,24 +232,42 @@ def cmd_check(args) -> int:
     return 0 if report.ok else 1
 
 
+def _registered_discrete_tasks() -> List[str]:
+    """BenchMARL's registered tasks whose task class supports discrete actions."""
+    from benchmarl.environments import task_config_registry
+
+    out = []
+    for name, task in task_config_registry.items():
+        try:
+            if task.get_from_yaml().supports_discrete_actions():
+                out.append(name.lower())
+        except Exception:  # noqa: BLE001 - a task whose config cannot load here
+            continue
+    return out
+
+
 def cmd_list(args) -> int:
     from benchmarl_qllm.credit.function import parse_header
-    from benchmarl_qllm.credit.library import library_entries
+    from benchmarl_qllm.credit.library import HANDWRITTEN, library_entries, LLM
     from benchmarl_qllm.environments import known_tasks
 
-    entries = library_entries()
-    tasks = sorted(set(known_tasks()) | set(entries))
+    llm, handwritten = library_entries(LLM), library_entries(HANDWRITTEN)
     described = set(known_tasks())
+    tasks = sorted(described | set(llm) | set(handwritten) | set(_registered_discrete_tasks()))
     width = max([len(t) for t in tasks] + [4])
-    print(f"{'task':<{width}}  described  library TFCAF")
+    print(f"{'task':<{width}}  {'description':<12}  TFCAF (credit=library uses the first)")
     for task in tasks:
-        path = entries.get(task)
-        if path is not None:
-            header = parse_header(path.read_text(encoding="utf-8"))
-            lib = f"{path.name} (igm {header.get('igm', '?')}; {header.get('produced-by', '?')})"
-        else:
-            lib = "-"
-        print(f"{task:<{width}}  {'yes' if task in described else 'no ':<9}  {lib}")
+        libs = []
+        for who, entries in (("LLM-written", llm), ("hand-written", handwritten)):
+            path = entries.get(task)
+            if path is not None:
+                header = parse_header(path.read_text(encoding="utf-8"))
+                rel = f"{path.parent.parent.name}/{path.parent.name}/{path.name}" if who == \
+                    "LLM-written" else f"{path.parent.name}/{path.name}"
+                libs.append(f"{who} {rel} (igm {header.get('igm', '?')})")
+        kind = "hand-written" if task in described else "automatic"
+        lib = "; ".join(libs) or f"none (qllm generate {task})"
+        print(f"{task:<{width}}  {kind:<12}  {lib}")
     return 0
 
 

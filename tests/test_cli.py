@@ -69,7 +69,12 @@ def test_prompt_prints_the_layout(capsys):
 def test_list_shows_tasks_and_library(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
-    assert "vmas/balance" in out and "balance.py (igm enforce;" in out
+    assert "vmas/balance" in out and "balance.py (igm enforce)" in out
+    rows = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert "hand-written" in rows["vmas/balance"].split()[1]
+    assert "LLM-written vmas/llm/balance.py" in rows["vmas/balance"]
+    assert rows["vmas/dispersion"].split()[1] == "automatic"
+    assert "none (qllm generate vmas/dispersion)" in rows["vmas/dispersion"]
 
 
 def test_generate_with_the_fake_server(fake_server, good_source, tmp_path, capsys):

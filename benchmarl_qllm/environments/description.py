@@ -106,6 +106,7 @@ class TaskDescription:
     team_reward: str = ""       # how QMIX-style training aggregates the rewards
     facts: List[Fact] = dataclasses.field(default_factory=list)
     facts_source: str = "read from the live environment"
+    automatic: str = ""         # non-empty: built automatically; says which parts are
 
     def __post_init__(self) -> None:
         if self.input_kind not in INPUT_KINDS:
@@ -168,9 +169,10 @@ class TaskDescription:
             if self.igm == "enforce"
             else "weights may be negative (non-monotonic mixing)"
         )
-        lines = [
-            f"## Task: {self.task}",
-            "",
+        lines = [f"## Task: {self.task}", ""]
+        if self.automatic.strip():
+            lines += ["### About this description", self.automatic.strip(), ""]
+        lines += [
             "### Rules and goal",
             self.summary.strip(),
             "",
@@ -259,6 +261,11 @@ def known_tasks() -> List[str]:
     return sorted(_BUILDERS)
 
 
+def description_kind(task: str) -> str:
+    """``"hand-written"`` (a registered builder) or ``"automatic"`` (built at run time)."""
+    return "hand-written" if task.lower() in _BUILDERS else "automatic"
+
+
 def get_description(task: str, **task_overrides) -> TaskDescription:
     """The description of ``task`` with sizes from the live environment (config + overrides).
 
@@ -268,9 +275,18 @@ def get_description(task: str, **task_overrides) -> TaskDescription:
     """
     key = task.lower()
     if key not in _BUILDERS:
-        raise ValueError(
-            f"no task description for '{task}'. Known tasks: {', '.join(known_tasks())}"
-        )
+        from benchmarl_qllm.environments.automatic import automatic_description, is_registered_task
+
+        if not is_registered_task(key):
+            raise ValueError(
+                f"no task description for '{task}': it is not a registered BenchMARL task "
+                f"(register its Task enum in benchmarl.environments.task_config_registry). "
+                f"Known tasks (hand-written descriptions): {', '.join(known_tasks())}"
+            )
+        spec = live_env_spec(key, task_overrides)
+        description = automatic_description(key, task_overrides)
+        check_against_env(description, spec)
+        return description
     spec = live_env_spec(key, task_overrides)
     try:
         description = _BUILDERS[key](spec)

@@ -195,8 +195,8 @@ def _single_group(task: str, task_class, env) -> str:
     groups = list(task_class.group_map(env))
     if len(groups) != 1:
         raise ValueError(
-            f"{task}: the environment has agent groups {groups}; task descriptions and credit "
-            "functions support exactly one group"
+            f"QLLM credit functions support one agent group; task {task} has groups "
+            f"{groups} (multi-group tasks are not supported yet)"
         )
     return groups[0]
 

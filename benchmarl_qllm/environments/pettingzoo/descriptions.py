@@ -13,11 +13,12 @@ scale ("sensitivity" 5, used when an agent has no ``accel``) comes from
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 import torch
 
 from benchmarl_qllm.credit.function import STATE_KEY
+from benchmarl_qllm.environments.automatic import register_action_namer
 from benchmarl_qllm.environments.description import (
     Fact,
     TaskDescription,
@@ -211,9 +212,18 @@ def mpe_regimes(states: torch.Tensor, spec: EnvSpec) -> Dict[str, torch.Tensor]:
 PETTINGZOO_BUILDERS = {"pettingzoo/simple_spread": simple_spread}
 
 
+def automatic_mpe_actions(env, spec: EnvSpec) -> Optional[List[str]]:
+    """Action names for automatic descriptions of MPE tasks (5 discrete moves)."""
+    if spec.n_actions != 5:
+        return None
+    return mpe_actions(MPE_SENSITIVITY)
+
+
 def register_descriptions() -> None:
     """Register the description, facts, rollout behaviours and regimes of every PettingZoo
-    task above (idempotent: overwrites)."""
+    task above (idempotent: overwrites), and the action names of automatic descriptions of
+    the other MPE tasks."""
+    register_action_namer("pettingzoo", automatic_mpe_actions)
     for task, builder in PETTINGZOO_BUILDERS.items():
         register_fact_reader(task, mpe_facts)
         register_description(task, builder, overwrite=True)

@@ -27,6 +27,7 @@ from typing import Any, Callable, Dict, List, Optional
 import torch
 
 from benchmarl_qllm.credit.function import OBSERVATION_KEY
+from benchmarl_qllm.environments.automatic import register_action_namer
 from benchmarl_qllm.environments.description import (
     Fact,
     TaskDescription,
@@ -840,9 +841,20 @@ def _classifier(builder, regimes):
     return classify
 
 
+def automatic_vmas_actions(env, spec: EnvSpec) -> Optional[List[str]]:
+    """Action names for automatic descriptions of VMAS tasks: the 9 flattened directions of
+    a holonomic agent (``None`` for other dynamics or action counts)."""
+    agent = env._env.world.agents[0]
+    if spec.n_actions != 9 or type(getattr(agent, "dynamics", None)).__name__ != "Holonomic":
+        return None
+    return vmas_discrete_actions(float(agent.u_range) * float(agent.u_multiplier))
+
+
 def register_descriptions() -> None:
     """Register the description, live-fact reader, rollout behaviours and regime classifier
-    of every VMAS task above (idempotent: overwrites)."""
+    of every VMAS task above (idempotent: overwrites), and the action names of automatic
+    descriptions of the other VMAS tasks."""
+    register_action_namer("vmas", automatic_vmas_actions)
     for task, builder in VMAS_BUILDERS.items():
         register_fact_reader(task, _fact_reader(task.split("/", 1)[1]))
         register_description(task, builder, overwrite=True)
