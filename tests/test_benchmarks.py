@@ -114,9 +114,10 @@ def test_report_names_the_credit_functions_by_hash(smoke_sweep, tmp_path):
     run_python(["-m", "benchmarks.report", str(smoke_sweep), "--out", str(out), "--no-inspect"],
                cwd=REPO)
     report = (out / "REPORT.md").read_text()
-    sha = source_sha256(library_path("vmas/balance").read_text(encoding="utf-8"))
+    # credit=library: the packaged LLM-written function (the hand-written one is a reference arm)
+    sha = source_sha256(library_path("vmas/balance", "llm").read_text(encoding="utf-8"))
     assert f"`{sha[:16]}…`" in report
-    assert "benchmarl_qllm/credit_library/vmas/balance.py" in report
+    assert "benchmarl_qllm/credit_library/vmas/llm/balance.py" in report
     assert "Credit inspection" not in report
 
 
@@ -149,7 +150,8 @@ def test_inspect_traces_the_credit_the_mixer_used(smoke_sweep, tmp_path):
     # Inspecting leaves the run folder as it was (provenance record included).
     assert sorted(p.relative_to(folder) for p in folder.rglob("*")) == before
     meta = json.loads((folder / "credit_function.json").read_text())
-    assert meta["origin"].endswith("credit_library/lbforaging/foraging_8x8_2p_2f_coop.py")
+    assert meta["origin"].endswith("credit_library/lbforaging/llm/foraging_8x8_2p_2f_coop.py")
+    assert meta["library_variant"] == "llm"
 
 
 def as_array(values):
