@@ -202,3 +202,25 @@ def test_file_backend_resumes_after_a_missing_answer(recording, tmp_path, capsys
     _write_answers(answers, recording.transcript)
     assert _cli(answers, tmp_path / "a.py") == 0
     assert "chose r2c1" in capsys.readouterr().out
+
+
+# The shipped LLM-written library: replay a real run's transcript ------------------------------
+@pytest.mark.parametrize("task", ["matrix/climbing", "vmas/balance"])
+def test_shipped_llm_transcript_replays_through_the_openai_client(fake_server, task):
+    """The recorded answers of the LLM that wrote a packaged function, replayed through the real
+    openai client with faults injected: the loop asks exactly the recorded prompts and returns
+    the packaged function again (same code; only the `model:` line names the new endpoint)."""
+    import dataclasses
+
+    from benchmarl_qllm.credit.library import LLM, library_path, transcript_path
+
+    shipped = library_path(task, LLM)
+    transcript = json.loads(transcript_path(shipped).read_text(encoding="utf-8"))
+    fields = {f.name for f in dataclasses.fields(GenerationSettings)}
+    settings = GenerationSettings(**{k: v for k, v in transcript["settings"].items() if k in fields})
+    replay = TranscriptReplay(transcript, faults={1: [status(500)], 2: [garbage()], 3: [empty_reply()]})
+    server = fake_server(responder=replay)
+    result = generate_tfcaf(task, backend(server, timeout=30), settings)
+    assert replay.unmatched == 0 and replay.served == list(range(1, len(transcript["calls"]) + 1))
+    assert _without_model(result.source) == _without_model(shipped.read_text(encoding="utf-8"))
+    assert result.candidate.id == transcript["result"]["candidate"]
