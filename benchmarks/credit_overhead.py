@@ -30,10 +30,11 @@ ALGORITHMS = ("qllm", "vdn", "qmix")
 FRAMES_PER_ITERATION = 6000
 
 
-def run_once(algorithm: str, task: str, iterations: int, workdir: Path) -> Dict[str, float]:
+def run_once(algorithm: str, task: str, iterations: int, workdir: Path, credit: str) -> Dict[str, float]:
     out = workdir / f"{algorithm}_{time.monotonic_ns()}"
     args = [
         sys.executable, "-m", "benchmarl.run", f"algorithm={algorithm}", f"task={task}",
+        *([f"algorithm.credit={credit}"] if algorithm == "qllm" else []),
         "experiment.loggers=[csv]", "experiment.render=False", "experiment.evaluation=False",
         "experiment.create_json=False",
         f"experiment.max_n_frames={FRAMES_PER_ITERATION * iterations}",
@@ -56,6 +57,7 @@ def main(argv: List[str] = None) -> int:
     parser.add_argument("--task", default="vmas/balance")
     parser.add_argument("--pairs", type=int, default=4, help="rounds (each runs every algorithm once)")
     parser.add_argument("--iterations", type=int, default=2)
+    parser.add_argument("--credit", default="library", help="QLLM's algorithm.credit (library, handwritten, ...)")
     parser.add_argument("--out", default="benchmarks/results/credit_overhead.json")
     args = parser.parse_args(argv)
 
@@ -64,7 +66,7 @@ def main(argv: List[str] = None) -> int:
         for r in range(args.pairs):
             order = ALGORITHMS[r % 3:] + ALGORITHMS[: r % 3]
             for algorithm in order:
-                results[algorithm].append(run_once(algorithm, args.task, args.iterations, Path(tmp)))
+                results[algorithm].append(run_once(algorithm, args.task, args.iterations, Path(tmp), args.credit))
                 print(f"round {r}: {algorithm} {results[algorithm][-1]}", flush=True)
 
     summary = {}
@@ -76,7 +78,7 @@ def main(argv: List[str] = None) -> int:
         }
         summary[metric] = {"median": medians, "time_ratio_median_of_pairs": ratios}
     report = {
-        "task": args.task, "rounds": args.pairs, "iterations": args.iterations,
+        "task": args.task, "qllm_credit": args.credit, "rounds": args.pairs, "iterations": args.iterations,
         "frames_per_iteration": FRAMES_PER_ITERATION, "optimizer_steps_per_iteration": 1000,
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs", "runs": results, "summary": summary,
         "note": "time ratio > 1 means QLLM is slower; wall_s includes start-up (QLLM traces its "

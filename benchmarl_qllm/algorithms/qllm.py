@@ -34,6 +34,10 @@ SYNC_EVERY = 100
 LOSS_FUNCTIONS = ("l1", "l2", "smooth_l1")  # torchrl's distance_loss
 
 
+def _as_tuple(key) -> tuple:
+    return key if isinstance(key, tuple) else (key,)
+
+
 class QllmLoss(QMixerLoss):
     """``QMixerLoss`` for a TFCAF mixer.
 
@@ -62,6 +66,10 @@ class QllmLoss(QMixerLoss):
         mixer.records = []
         mixer.recording = True
         try:
+            state = tensordict.get(self.state_key)
+            next_state = tensordict.get(("next", *_as_tuple(self.state_key)), None)
+            if next_state is not None:
+                mixer.prefetch(state, next_state)  # one program call for s and s'
             out = super().forward(tensordict)
         except Exception as exc:  # noqa: BLE001 - the credit program failed on these states
             if self.on_failure is None:
@@ -69,6 +77,7 @@ class QllmLoss(QMixerLoss):
             raise self.on_failure(tensordict.get(self.state_key), exc) from exc
         finally:
             mixer.recording = False
+            mixer._prefetched = {}
         self.last_records, mixer.records = mixer.records, []
         td_error = tensordict.get(self.tensor_keys.priority)  # [*B, 1]
         n_agents = tensordict.get(self.group).batch_size[-1]

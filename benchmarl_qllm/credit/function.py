@@ -16,11 +16,12 @@ The mixer computes ``Q_tot = sum_i w_i * Q_i + b``.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from collections.abc import Mapping
-from typing import Dict, Iterator, Union
+from typing import Dict, Iterator, Optional, Union
 
 import torch
 
@@ -93,6 +94,20 @@ def parse_header(source: str) -> Dict[str, str]:
     return header
 
 
+def program_cache_path(source_sha256: str, spec: InputSpec) -> Optional[Path]:
+    """Where the verified program of a source for ``spec`` is cached between runs
+    (``$QLLM_PROGRAM_CACHE``, default ``~/.cache/benchmarl_qllm/programs``; ``off`` disables).
+
+    A cached program is verified again on every load, exactly like one from the jail, so the
+    cache can never make training run anything but allowlisted tensor operators."""
+    root = os.environ.get("QLLM_PROGRAM_CACHE", "")
+    if root.lower() == "off":
+        return None
+    folder = Path(root) if root else Path.home() / ".cache" / "benchmarl_qllm" / "programs"
+    version = torch.__version__.split("+")[0]
+    return folder / f"{source_sha256}_{spec.kind}_{spec.n_agents}x{spec.dim}_torch{version}.json"
+
+
 @dataclass
 class CreditFunction:
     """A TFCAF: its source (for people) and, per input shape, its verified tensor program
@@ -135,8 +150,16 @@ class CreditFunction:
         return cls.from_source(source, origin=str(path))
 
     def program(self, spec: InputSpec) -> TensorProgram:
-        """The verified program for inputs of ``spec`` (traced in the jail on first use)."""
+        """The verified program for inputs of ``spec``: traced in the jail on first use, or
+        read from the program cache (:func:`program_cache_path`) and verified again."""
         if spec not in self.programs:
+            cached = program_cache_path(self.sha256, spec)
+            if cached is not None and cached.is_file():
+                try:
+                    self.programs[spec] = TensorProgram.from_json(cached.read_text(encoding="utf-8"), spec)
+                    return self.programs[spec]
+                except (OSError, ProgramError):
+                    pass  # unreadable or stale: trace again
             from benchmarl_qllm.credit.jail import trace_in_jail
 
             outcome = trace_in_jail(self.source, spec)
@@ -146,6 +169,12 @@ class CreditFunction:
                     f"program ({outcome.stage}): {outcome.message}"
                 )
             self.programs[spec] = outcome.program
+            if cached is not None:
+                try:
+                    cached.parent.mkdir(parents=True, exist_ok=True)
+                    cached.write_text(outcome.program.text, encoding="utf-8")
+                except OSError:
+                    pass  # a read-only cache only costs a trace next time
         return self.programs[spec]
 
     def attach_program(self, text: str, spec: InputSpec) -> TensorProgram:

@@ -7,7 +7,7 @@ The math lives in :mod:`benchmarl_qllm.credit.mixing`; this module makes it the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import torch
 from tensordict import NestedKey
@@ -85,6 +85,23 @@ class LLMCreditMixer(nn.Module):
         self.output_bound = float(output_bound)
         self.recording = False
         self.records: List[CreditRecord] = []
+        self._prefetched: Dict[int, Tuple] = {}
+
+    def prefetch(self, *states: torch.Tensor) -> None:
+        """Evaluate the program once for several state batches (the loss's ``s`` and ``s'``):
+        one call on their concatenation instead of one per batch. ``forward`` then uses the
+        result for exactly these tensor objects (once each); anything else is computed as usual."""
+        self._prefetched = {}
+        if len({s.shape[1:] for s in states}) != 1:
+            return
+        joined = torch.cat([s.reshape(-1, *s.shape[state_batch_dims(s, self.input_kind):]) for s in states])
+        flat, w, b, _ = flat_credit(self.credit_function, joined, self.n_agents, self.input_kind)
+        start = 0
+        for s in states:
+            n_batch = state_batch_dims(s, self.input_kind)
+            stop = start + s.shape[:n_batch].numel()
+            self._prefetched[id(s)] = (flat[start:stop], w[start:stop], b[start:stop], s.shape[:n_batch])
+            start = stop
 
     def _state_batch_dims(self, state: torch.Tensor) -> int:
         return state_batch_dims(state, self.input_kind)
@@ -104,7 +121,9 @@ class LLMCreditMixer(nn.Module):
                 f"chosen_action_value has shape {tuple(chosen_action_value.shape)}, "
                 f"expected [..., {self.n_agents}, 1]"
             )
-        flat, w, b, batch_shape = flat_credit(self.credit_function, state, self.n_agents, self.input_kind)
+        flat, w, b, batch_shape = self._prefetched.pop(id(state), None) or flat_credit(
+            self.credit_function, state, self.n_agents, self.input_kind
+        )
         if tuple(batch_shape) != tuple(q.shape[:-1]):
             raise CreditFunctionError(
                 f"batch shape of the state {tuple(batch_shape)} does not match "
