@@ -13,7 +13,6 @@ from benchmarl_qllm.credit.mixing import (
     credit_weights,
     IGM_MODES,
     mix,
-    mix_q_values,
     WEIGHT_NORMALIZATIONS,
 )
 from benchmarl_qllm.credit.sandbox import CreditFunctionError, static_check
@@ -31,7 +30,6 @@ __all__ = [
     "library_entries",
     "library_path",
     "mix",
-    "mix_q_values",
     "static_check",
     "validate",
     "ValidationReport",

@@ -7,7 +7,6 @@ thing:
 * :func:`credit_weights`: call the TFCAF on a batch of states (any batch shape), check its
   outputs and apply :func:`apply_igm_and_normalization`;
 * :func:`mix`: ``sum_i w_i * q_i + b``;
-* :func:`mix_q_values`: both, for per-agent chosen-action values ``[*B, n_agents, 1]``.
 """
 
 from __future__ import annotations
@@ -171,31 +170,3 @@ def credit_weights(
 def mix(q: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """``Q_tot = sum_i w_i * q_i + b``: ``q``, ``w`` ``[*B, n_agents]``, ``b`` ``[*B, 1]``."""
     return (w * q).sum(-1, keepdim=True) + b
-
-
-def mix_q_values(
-    credit_function: CreditFunction,
-    chosen_action_value: torch.Tensor,
-    state: torch.Tensor,
-    n_agents: int,
-    input_kind: str,
-    igm: str = "enforce",
-    weight_normalization: str = "none",
-    check_finite: bool = True,
-) -> torch.Tensor:
-    """``chosen_action_value`` ``[*B, n_agents, 1]`` and state -> ``Q_tot`` ``[*B, 1]``."""
-    q = chosen_action_value.squeeze(-1)
-    if q.shape[-1] != n_agents:
-        raise CreditFunctionError(
-            f"chosen_action_value has shape {tuple(chosen_action_value.shape)}, "
-            f"expected [..., {n_agents}, 1]"
-        )
-    w, b = credit_weights(
-        credit_function, state, n_agents, input_kind, igm, weight_normalization, check_finite
-    )
-    if w.shape[:-1] != q.shape[:-1]:
-        raise CreditFunctionError(
-            f"batch shape of the state {tuple(w.shape[:-1])} does not match "
-            f"chosen_action_value {tuple(q.shape[:-1])}"
-        )
-    return mix(q, w, b)
