@@ -14,6 +14,11 @@ Reads every BenchMARL experiment folder under the given paths (its marl-eval JSO
   credit inspection (``qllm inspect`` on seed 0 of each QLLM task);
 * ``runs.csv`` (one row per run) and ``marl_eval_results.json`` (BenchMARL's JSONs merged),
   so the numbers can be recomputed without the run folders.
+
+Runs are compared by *arm*: the algorithm, and for QLLM which packaged credit function the run
+used (``credit_function.json``): ``qllm-llm`` (LLM-written), ``qllm-handwritten`` (hand-written
+reference), or ``qllm`` (a generated or user-given function). Every QLLM arm gets its own rows,
+headline and inspection plots.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import numpy as np
 
 from benchmarks import stats
 
-BASELINE_ORDER = ("qllm", "qmix", "vdn", "iql")
+ARM_ORDER = ("qllm-llm", "qllm-handwritten", "qllm", "qmix", "vdn", "iql")
 IGNORED_EXPERIMENT_FIELDS = {"save_folder", "restore_file", "restore_map_location"}
 
 
@@ -45,6 +50,7 @@ class Run:
     task: str
     algorithm: str
     seed: int
+    arm: str
     steps: List[int]                 # evaluation frame counts
     returns: List[float]             # mean evaluation return at each of ``steps``
     frames: int = 0
@@ -140,11 +146,11 @@ def read_run(folder: Path) -> Run:
     with open(folder / "config.pkl", "rb") as f:
         _task, _task_config, algorithm_config = pickle.load(f), pickle.load(f), pickle.load(f)
         model_config, _seed, experiment_config = pickle.load(f), pickle.load(f), pickle.load(f)
-    credit_meta = folder / "credit_function.json"
-    credit = json.loads(credit_meta.read_text()) if credit_meta.is_file() else None
+    credit_meta = sorted(folder.glob("credit_function*.json"))
+    credit = json.loads(credit_meta[0].read_text()) if credit_meta else None
     return Run(
         folder=folder, env=env, task=task, algorithm=algorithm,
-        seed=int(seed_key.split("_")[-1]),
+        seed=int(seed_key.split("_")[-1]), arm=arm_of(algorithm, credit),
         steps=[p[0] for p in points], returns=[p[1] for p in points],
         frames=int(_scalar_last(folder, "counters_total_frames") or points[-1][0]),
         wall_time_s=_scalar_last(folder, "timers_total_time") or float("nan"),
@@ -154,6 +160,15 @@ def read_run(folder: Path) -> Run:
         algorithm_config=_plain(algorithm_config), model_config=_plain(model_config),
         marl_eval=data,
     )
+
+
+def arm_of(algorithm: str, credit: Optional[dict]) -> str:
+    """``qllm-llm`` / ``qllm-handwritten`` for QLLM with a packaged credit function (from the
+    run's own ``credit_function.json``), ``qllm`` for any other QLLM run, else the algorithm."""
+    variant = (credit or {}).get("library_variant")
+    if algorithm == "qllm" and variant in ("llm", "handwritten"):
+        return f"qllm-{variant}"
+    return algorithm
 
 
 def merge_marl_eval(runs: Sequence[Run]) -> dict:
@@ -168,16 +183,21 @@ def merge_marl_eval(runs: Sequence[Run]) -> dict:
 
 
 # Aggregation ---------------------------------------------------------------------------------------
-def _order(algorithms) -> List[str]:
-    known = [a for a in BASELINE_ORDER if a in algorithms]
-    return known + sorted(set(algorithms) - set(known))
+def _order(arms) -> List[str]:
+    known = [a for a in ARM_ORDER if a in arms]
+    return known + sorted(set(arms) - set(known))
+
+
+def qllm_arms(arms) -> List[str]:
+    """The QLLM arms among ``arms`` (each is compared with every other arm)."""
+    return [a for a in _order(arms) if a == "qllm" or a.startswith("qllm-")]
 
 
 def group_runs(runs: Sequence[Run]) -> Dict[str, Dict[str, List[Run]]]:
-    """``{task: {algorithm: [runs sorted by seed]}}``."""
+    """``{task: {arm: [runs sorted by seed]}}``."""
     grouped: Dict[str, Dict[str, List[Run]]] = defaultdict(lambda: defaultdict(list))
     for run in runs:
-        grouped[run.full_task][run.algorithm].append(run)
+        grouped[run.full_task][run.arm].append(run)
     return {t: {a: sorted(grouped[t][a], key=lambda r: r.seed) for a in _order(grouped[t])}
             for t in sorted(grouped)}
 
@@ -373,9 +393,10 @@ def build_report(runs: Sequence[Run], out: Path, sweep_infos: Sequence[dict] = (
     """Write REPORT.md, plots, runs.csv and marl_eval_results.json to ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     grouped = group_runs(runs)
-    algorithms = _order({r.algorithm for r in runs})
-    lines = ["# Benchmark report: QLLM vs " + ", ".join(a.upper() for a in algorithms if a != "qllm"),
-             ""]
+    algorithms = _order({r.arm for r in runs})
+    subjects = qllm_arms(algorithms)
+    lines = ["# Benchmark report: " + " and ".join(a.upper() for a in subjects) + " vs "
+             + ", ".join(a.upper() for a in algorithms if a not in subjects), ""]
     for info in sweep_infos:
         wall = info.get("wall_time_s")
         if wall is None:
@@ -395,17 +416,21 @@ def build_report(runs: Sequence[Run], out: Path, sweep_infos: Sequence[dict] = (
         "frames/s = frames / wall time of the run's training loop (collection, training and "
         "evaluation), measured in the same sweep on the same machine.", ""]
 
-    # Headline: P(QLLM > X) per task.
-    improvements = improvement_table(grouped) if "qllm" in algorithms else {}
-    if improvements:
-        lines += ["## Headline: does QLLM beat each baseline?", "",
-                  "Probability of improvement P(QLLM > X) on the final return (normalised per task), "
-                  "95% CI; **win** if the CI lies above 0.5, **loss** if below, otherwise **tie**.", "",
-                  "| baseline | " + " | ".join(next(iter(improvements.values())).keys()) + " |",
-                  "|---|" + "---|" * len(next(iter(improvements.values()))),
+    # Headline: P(QLLM arm > X) per task.
+    improvements = {subject: improvement_table(grouped, subject) for subject in subjects}
+    for subject, table in improvements.items():
+        if not table:
+            continue
+        name = subject.upper()
+        lines += [f"## Headline: does {name} beat each other arm?", "",
+                  f"Probability of improvement P({name} > X) on the final return (normalised per "
+                  "task), 95% CI; **win** if the CI lies above 0.5, **loss** if below, otherwise "
+                  "**tie**.", "",
+                  "| other arm | " + " | ".join(next(iter(table.values())).keys()) + " |",
+                  "|---|" + "---|" * len(next(iter(table.values()))),
                   ]
         tally = defaultdict(int)
-        for other, row in improvements.items():
+        for other, row in table.items():
             cells = []
             for task, poi in row.items():
                 v = stats.verdict(poi)
@@ -413,14 +438,14 @@ def build_report(runs: Sequence[Run], out: Path, sweep_infos: Sequence[dict] = (
                     tally[v] += 1
                 cells.append(f"{poi[0]:.2f} [{poi[1]:.2f}, {poi[2]:.2f}] **{v}**")
             lines.append(f"| {other.upper()} | " + " | ".join(cells) + " |")
-        lines += ["", f"Per task and baseline: {tally['win']} wins, {tally['tie']} ties, "
-                      f"{tally['loss']} losses for QLLM.", ""]
+        lines += ["", f"Per task and other arm: {tally['win']} wins, {tally['tie']} ties, "
+                      f"{tally['loss']} losses for {name}.", ""]
 
     # Per-task tables.
     lines += ["## Results per task", ""]
     for task, by_algo in grouped.items():
         lines += [f"### {task}", "",
-                  "| algorithm | seeds | final return IQM [95% CI] | best return IQM [95% CI] | "
+                  "| arm | seeds | final return IQM [95% CI] | best return IQM [95% CI] | "
                   "frames | wall time / run (s) | frames/s | mixer params |",
                   "|---|---|---|---|---|---|---|---|"]
         for algo, rs in by_algo.items():
@@ -433,23 +458,26 @@ def build_report(runs: Sequence[Run], out: Path, sweep_infos: Sequence[dict] = (
         lines.append("")
 
     # Throughput.
-    if "qllm" in algorithms:
+    if subjects:
         lines += ["## Training throughput", ""]
-        for other in ("qmix", "vdn", "iql"):
-            ratios = throughput_ratios(grouped, "qllm", other)
-            if ratios:
-                cells = ", ".join(f"{t}: {v:.2f}" for t, v in ratios.items())
-                geo = float(np.exp(np.mean(np.log(list(ratios.values())))))
-                lines.append(f"- QLLM/{other.upper()} frames/s ratio: **{geo:.2f}** "
-                             f"(geometric mean; {cells})")
+        for subject in subjects:
+            for other in ("qmix", "vdn", "iql"):
+                ratios = throughput_ratios(grouped, subject, other)
+                if ratios:
+                    cells = ", ".join(f"{t}: {v:.2f}" for t, v in ratios.items())
+                    geo = float(np.exp(np.mean(np.log(list(ratios.values())))))
+                    lines.append(f"- {subject.upper()}/{other.upper()} frames/s ratio: **{geo:.2f}** "
+                                 f"(geometric mean; {cells})")
         lines.append("")
 
     # Plots.
     plots = [("Sample efficiency", plot_sample_efficiency(grouped, out / "sample_efficiency.png")),
              ("Performance profile", plot_performance_profile(grouped, out / "performance_profile.png"))]
-    if improvements:
-        plots.append(("Probability of improvement", plot_probability_of_improvement(
-            improvements, out / "probability_of_improvement.png")))
+    for subject, table in improvements.items():
+        if table:
+            name = "probability_of_improvement" + ("" if subject == "qllm" else f"_{subject}")
+            plots.append((f"Probability of improvement ({subject.upper()})",
+                          plot_probability_of_improvement(table, out / f"{name}.png", subject)))
     lines += ["## Plots", ""]
     for title, path in plots:
         lines += [f"### {title}", "", f"![{title}]({path.name})", ""]
@@ -459,18 +487,20 @@ def build_report(runs: Sequence[Run], out: Path, sweep_infos: Sequence[dict] = (
     for run in runs:
         if run.credit:
             credit_rows.setdefault(
-                (run.full_task, run.credit.get("origin"), run.credit.get("sha256")), []
+                (run.full_task, run.arm, run.credit.get("origin"), run.credit.get("sha256")), []
             ).append(run.seed)
     if credit_rows:
         lines += ["## Credit functions used by QLLM", "",
-                  "| task | credit function | SHA-256 | produced by | seeds |", "|---|---|---|---|---|"]
-        for (task, origin, sha), seeds in sorted(credit_rows.items()):
-            produced = next(r.credit.get("header", {}).get("produced-by", "?") for r in runs
-                            if r.credit and r.credit.get("sha256") == sha)
-            lines.append(f"| {task} | `{_short_path(origin)}` | `{sha[:16]}…` | {produced} | "
+                  "| task | arm | credit function | SHA-256 | produced by | model | seeds |",
+                  "|---|---|---|---|---|---|---|"]
+        for (task, arm, origin, sha), seeds in sorted(credit_rows.items()):
+            header = next(r.credit.get("header", {}) for r in runs
+                          if r.credit and r.credit.get("sha256") == sha)
+            lines.append(f"| {task} | {arm} | `{_short_path(origin)}` | `{sha[:16]}…` | "
+                         f"{header.get('produced-by', '?')} | {header.get('model', '?')} | "
                          f"{', '.join(map(str, sorted(seeds)))} |")
         lines.append("")
-    if inspect and "qllm" in algorithms:
+    if inspect and subjects:
         from benchmarl_qllm.inspection import inspect_run
 
         lines += ["## Credit inspection", "",
@@ -478,18 +508,18 @@ def build_report(runs: Sequence[Run], out: Path, sweep_infos: Sequence[dict] = (
                   "bias over one greedy evaluation episode (top) next to the agents' Q values and "
                   "Q_tot (bottom).", ""]
         for task, by_algo in grouped.items():
-            if "qllm" not in by_algo:
-                continue
-            run = by_algo["qllm"][0]
-            target = out / "credit_inspection" / task.replace("/", "_")
-            try:
-                written = inspect_run(run.folder, target)
-            except Exception as exc:  # noqa: BLE001 - reported, not fatal to the report
-                lines += [f"- {task}: inspection failed: `{type(exc).__name__}: {exc}`", ""]
-                continue
-            for png in [p for p in written if p.suffix == ".png"]:
-                lines += [f"### {task} (seed {run.seed})", "",
-                          f"![credit {task}]({png.relative_to(out).as_posix()})", ""]
+            for subject in [a for a in subjects if a in by_algo]:
+                run = by_algo[subject][0]
+                folder = task.replace("/", "_") + ("" if subject == "qllm" else f"_{subject}")
+                try:
+                    written = inspect_run(run.folder, out / "credit_inspection" / folder)
+                except Exception as exc:  # noqa: BLE001 - reported, not fatal to the report
+                    lines += [f"- {task} ({subject}): inspection failed: "
+                              f"`{type(exc).__name__}: {exc}`", ""]
+                    continue
+                for png in [p for p in written if p.suffix == ".png"]:
+                    lines += [f"### {task}, {subject} (seed {run.seed})", "",
+                              f"![credit {task} {subject}]({png.relative_to(out).as_posix()})", ""]
 
     # Hyperparameters.
     lines += ["## Hyperparameters", ""]
@@ -506,7 +536,7 @@ def build_report(runs: Sequence[Run], out: Path, sweep_infos: Sequence[dict] = (
     lines += ["", "Model (every algorithm): " + ", ".join(
         f"{k}=`{v}`" for k, v in sorted(first.model_config.items())), "", "Algorithm settings:", ""]
     for algo in algorithms:
-        config = next(r.algorithm_config for r in runs if r.algorithm == algo)
+        config = next(r.algorithm_config for r in runs if r.arm == algo)
         lines.append(f"- {algo.upper()}: " + ", ".join(f"{k}=`{v}`" for k, v in sorted(config.items())))
     lines.append("")
 
@@ -520,10 +550,10 @@ def build_report(runs: Sequence[Run], out: Path, sweep_infos: Sequence[dict] = (
 def _write_runs_csv(runs: Sequence[Run], path: Path) -> None:
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["task", "algorithm", "seed", "final_return", "best_return", "frames",
+        writer.writerow(["task", "arm", "algorithm", "seed", "final_return", "best_return", "frames",
                          "wall_time_s", "frames_per_s", "mixer_params", "credit_sha256"])
-        for r in sorted(runs, key=lambda r: (r.full_task, r.algorithm, r.seed)):
-            writer.writerow([r.full_task, r.algorithm, r.seed, f"{r.final_return:.6g}",
+        for r in sorted(runs, key=lambda r: (r.full_task, r.arm, r.seed)):
+            writer.writerow([r.full_task, r.arm, r.algorithm, r.seed, f"{r.final_return:.6g}",
                              f"{r.best_return:.6g}", r.frames, f"{r.wall_time_s:.2f}",
                              f"{r.frames_per_s:.1f}", r.mixer_params,
                              (r.credit or {}).get("sha256", "")])

@@ -248,12 +248,14 @@ def _registered_discrete_tasks() -> List[str]:
 
 def cmd_list(args) -> int:
     from benchmarl_qllm.credit.function import parse_header
-    from benchmarl_qllm.credit.library import HANDWRITTEN, library_entries, LLM
+    from benchmarl_qllm.credit.library import HANDWRITTEN, library_entries, LIBRARY_ROOT, LLM
     from benchmarl_qllm.environments import known_tasks
 
     llm, handwritten = library_entries(LLM), library_entries(HANDWRITTEN)
     described = set(known_tasks())
     tasks = sorted(described | set(llm) | set(handwritten) | set(_registered_discrete_tasks()))
+    # A multi-group task with packaged per-group TFCAFs is listed as one row per group.
+    tasks = [t for t in tasks if not any(k.startswith(t + "/") for k in llm)]
     width = max([len(t) for t in tasks] + [4])
     print(f"{'task':<{width}}  {'description':<12}  TFCAF (credit=library uses the first)")
     for task in tasks:
@@ -262,8 +264,7 @@ def cmd_list(args) -> int:
             path = entries.get(task)
             if path is not None:
                 header = parse_header(path.read_text(encoding="utf-8"))
-                rel = f"{path.parent.parent.name}/{path.parent.name}/{path.name}" if who == \
-                    "LLM-written" else f"{path.parent.name}/{path.name}"
+                rel = path.relative_to(LIBRARY_ROOT).as_posix()
                 libs.append(f"{who} {rel} (igm {header.get('igm', '?')})")
         kind = "hand-written" if task in described else "automatic"
         lib = "; ".join(libs) or f"none (qllm generate {task})"

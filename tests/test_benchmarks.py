@@ -34,6 +34,44 @@ def test_presets_name_known_tasks_and_share_one_experiment_config(name):
     assert preset.experiment["checkpoint_at_end"] is True  # needed by `qllm inspect`
 
 
+def test_learn_preset_has_five_arms_on_three_tasks_of_two_families():
+    import benchmarl_qllm  # noqa: F401
+    from benchmarl.environments import task_config_registry
+
+    from benchmarl_qllm.credit.library import HANDWRITTEN, library_entries, LLM
+
+    preset = load_preset("learn")
+    assert preset.algorithms == ["qllm_llm", "qllm_handwritten", "qmix", "vdn", "iql"]
+    conf = REPO / "benchmarl_qllm" / "conf" / "algorithm"
+    assert (conf / "qllm_llm.yaml").is_file() and (conf / "qllm_handwritten.yaml").is_file()
+    assert len(preset.tasks) == 3 and len({t.split("/")[0] for t in preset.tasks}) >= 2
+    assert all(t in task_config_registry for t in preset.tasks)
+    # both QLLM arms have their packaged credit function on every task
+    assert set(preset.tasks) <= set(library_entries(LLM)) & set(library_entries(HANDWRITTEN))
+    assert len(preset.seeds) >= 5 and preset.experiment["checkpoint_at_end"] is True
+
+
+def test_resumable_plan_is_seed_major_and_skips_finished_runs(tmp_path):
+    from benchmarks.sweep import narrow, resumable_plan, run_dir, run_finished
+
+    preset = narrow(load_preset("learn"), seeds=["0", "1"], algorithms=["qmix", "vdn"])
+    plan = resumable_plan(preset)
+    assert len(plan) == 2 * 3 * 2 and [p[0] for p in plan] == [0] * 6 + [1] * 6
+    folder = run_dir(tmp_path, "vmas/balance", "qmix", 0)
+    exp = folder / "qmix_balance_mlp__x"
+    (exp / "checkpoints").mkdir(parents=True)
+    (exp / f"{exp.name}.json").write_text("{}")
+    assert not run_finished(folder, 48_000)  # results JSON but no final checkpoint: unfinished
+    (exp / "checkpoints" / "checkpoint_48000.pt").write_text("")
+    assert run_finished(folder, 48_000)
+
+
+def test_narrowing_to_an_unknown_cell_is_a_clear_error():
+    proc = run_python_failing(["-m", "benchmarks.sweep", "learn", "--tasks", "vmas/nope",
+                               "--dry-run"], cwd=REPO)
+    assert "not in preset learn" in proc.stderr
+
+
 def test_paper_preset_covers_every_family_and_cpu_preset_the_issue_tasks():
     paper = load_preset("paper")
     families = {t.split("/")[0] for t in paper.tasks}
@@ -83,17 +121,20 @@ def test_report_from_the_smoke_runs(smoke_sweep, tmp_path):
     report = (out / "REPORT.md").read_text()
     for task in ("vmas/balance", "lbforaging/foraging_8x8_2p_2f_coop"):
         assert f"### {task}" in report
-    for algo in ("QLLM", "QMIX", "VDN", "IQL"):
+    # algorithm=qllm with credit=library ran the packaged LLM-written functions: arm qllm-llm
+    for algo in ("QLLM-LLM", "QMIX", "VDN", "IQL"):
         assert re.search(rf"^\| {algo} \| 2 \| ", report, re.M), algo
     assert "Experiment settings are identical for every run" in report
-    assert "QLLM/QMIX frames/s ratio" in report
-    for png in ("sample_efficiency.png", "performance_profile.png", "probability_of_improvement.png",
-                "credit_inspection/vmas_balance/credit_agents.png"):
+    assert "QLLM-LLM/QMIX frames/s ratio" in report
+    for png in ("sample_efficiency.png", "performance_profile.png",
+                "probability_of_improvement_qllm-llm.png",
+                "credit_inspection/vmas_balance_qllm-llm/credit_agents.png"):
         assert (out / png).stat().st_size > 10_000, png
         assert f"({png})" in report
 
     rows = list(csv.DictReader((out / "runs.csv").open()))
     assert len(rows) == 16
+    assert {r["arm"] for r in rows} == {"qllm-llm", "qmix", "vdn", "iql"}
     params = {(r["algorithm"], r["task"]): int(r["mixer_params"]) for r in rows}
     assert params[("qllm", "vmas/balance")] == 0 and params[("vdn", "vmas/balance")] == 0
     assert params[("qmix", "vmas/balance")] > 1000

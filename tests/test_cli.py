@@ -74,7 +74,11 @@ def test_list_shows_tasks_and_library(capsys):
     assert "hand-written" in rows["vmas/balance"].split()[1]
     assert "LLM-written vmas/llm/balance.py" in rows["vmas/balance"]
     assert rows["vmas/dispersion"].split()[1] == "automatic"
-    assert "none (qllm generate vmas/dispersion)" in rows["vmas/dispersion"]
+    assert "LLM-written vmas/llm/dispersion.py" in rows["vmas/dispersion"]
+    # a task with several agent groups: one row (and one TFCAF) per group
+    assert "vmas/simple_tag" not in rows
+    assert "LLM-written vmas/llm/simple_tag/adversary.py" in rows["vmas/simple_tag/adversary"]
+    assert "none (qllm generate magent/adversarial_pursuit)" in rows["magent/adversarial_pursuit"]
 
 
 def test_generate_with_the_fake_server(fake_server, good_source, tmp_path, capsys):

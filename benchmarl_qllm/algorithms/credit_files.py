@@ -1,11 +1,13 @@
 """What a QLLM run keeps of its credit function, in the run folder.
 
 * ``credit_function.py``: the TFCAF source (for people);
-* ``credit_program.json`` (``credit_program_<group>.json`` with several groups): the verified
-  tensor program that training executes;
+* ``credit_program.json``: the verified tensor program that training executes;
 * ``credit_function.json``: provenance and hashes of both (source SHA-256, program SHA-256,
   input shape), the settings, and every replacement of the source made before a resume;
 * ``credit_failure/``: the states on which the function failed during training.
+
+A task with several agent groups has one credit function per group, kept as
+``credit_function_<group>.py``, ``credit_program_<group>.json`` and ``credit_function_<group>.json``.
 
 Resume and evaluate reload the saved source and its saved program (verified again, no jail), so
 a resumed run computes exactly what the interrupted one did even if the library changed. A user
@@ -30,50 +32,66 @@ META_NAME = "credit_function.json"
 FAILURE_DIR = "credit_failure"
 
 
+def _name(name: str, group: str, n_groups: int) -> str:
+    stem, dot, suffix = name.rpartition(".")
+    return name if n_groups == 1 else f"{stem}_{group}{dot}{suffix}"
+
+
+def source_path(folder: Path, group: str, n_groups: int = 1) -> Path:
+    """Where the TFCAF source of ``group`` is kept."""
+    return folder / _name(SOURCE_NAME, group, n_groups)
+
+
+def meta_path(folder: Path, group: str, n_groups: int = 1) -> Path:
+    """Where the provenance and hashes of ``group``'s credit function are kept."""
+    return folder / _name(META_NAME, group, n_groups)
+
+
 def program_path(folder: Path, group: str, n_groups: int = 1) -> Path:
     """Where the verified program of ``group`` is kept."""
-    return folder / ("credit_program.json" if n_groups == 1 else f"credit_program_{group}.json")
+    return folder / _name("credit_program.json", group, n_groups)
 
 
-def read_meta(folder: Path) -> Dict[str, Any]:
-    path = folder / META_NAME
+def read_meta(folder: Path, group: str = "", n_groups: int = 1) -> Dict[str, Any]:
+    path = meta_path(folder, group, n_groups)
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def write_meta(folder: Path, meta: Dict[str, Any]) -> None:
-    (folder / META_NAME).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+def write_meta(folder: Path, meta: Dict[str, Any], group: str = "", n_groups: int = 1) -> None:
+    meta_path(folder, group, n_groups).write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
 
-def save_source(folder: Path, function: CreditFunction, settings: Dict[str, Any]) -> None:
-    """Write the source and start ``credit_function.json``."""
-    (folder / SOURCE_NAME).write_text(function.source, encoding="utf-8")
+def save_source(folder: Path, function: CreditFunction, settings: Dict[str, Any],
+                group: str = "", n_groups: int = 1) -> None:
+    """Write ``group``'s source and start its ``credit_function.json``."""
+    source_path(folder, group, n_groups).write_text(function.source, encoding="utf-8")
     meta = {**settings, "origin": function.origin, "sha256": function.sha256,
             "header": function.header, "programs": {}}
-    write_meta(folder, meta)
+    write_meta(folder, meta, group, n_groups)
 
 
 def save_program(folder: Path, group: str, n_groups: int, program: TensorProgram) -> None:
     """Write the verified program of ``group`` and record its hash and input shape."""
     path = program_path(folder, group, n_groups)
     path.write_text(program.text, encoding="utf-8")
-    meta = read_meta(folder)
+    meta = read_meta(folder, group, n_groups)
     meta.setdefault("programs", {})[group] = {
         "file": path.name,
         "sha256": program.sha256,
         "input": {"kind": program.spec.kind, "n_agents": program.spec.n_agents, "dim": program.spec.dim},
         "operations": program.n_operations,
     }
-    write_meta(folder, meta)
+    write_meta(folder, meta, group, n_groups)
 
 
 def load_saved(folder: Path, group: str, n_groups: int, spec: InputSpec) -> Optional[CreditFunction]:
     """The run's own credit function (with its saved program when the source is unchanged), or
     ``None`` when the folder holds none."""
-    source_file = folder / SOURCE_NAME
+    source_file = source_path(folder, group, n_groups)
     if not source_file.is_file():
         return None
     function = CreditFunction.from_file(source_file)
-    meta = read_meta(folder)
+    meta = read_meta(folder, group, n_groups)
     recorded = meta.get("sha256")
     if recorded and recorded != function.sha256:
         warnings.warn(
@@ -85,7 +103,7 @@ def load_saved(folder: Path, group: str, n_groups: int, spec: InputSpec) -> Opti
             {"from_sha256": recorded, "to_sha256": function.sha256, "at": time.strftime("%Y-%m-%dT%H:%M:%S")}
         )
         meta["sha256"], meta["header"], meta["programs"] = function.sha256, function.header, {}
-        write_meta(folder, meta)
+        write_meta(folder, meta, group, n_groups)
         return function
     saved = program_path(folder, group, n_groups)
     entry = meta.get("programs", {}).get(group, {})
@@ -93,7 +111,8 @@ def load_saved(folder: Path, group: str, n_groups: int, spec: InputSpec) -> Opti
         text = saved.read_text(encoding="utf-8")
         program = function.attach_program(text, spec)
         if program.sha256 != entry["sha256"]:
-            raise ValueError(f"{saved} does not match the hash recorded in {folder / META_NAME}")
+            raise ValueError(f"{saved} does not match the hash recorded in "
+                             f"{meta_path(folder, group, n_groups)}")
     return function
 
 

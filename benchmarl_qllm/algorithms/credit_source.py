@@ -5,7 +5,11 @@
 * ``library`` (the default): ``llm`` where the package has one, else ``handwritten``, saying so
   in one warning; the run's ``credit_function.json`` records which one was used;
 * ``generate``: the cached generated one (generating it with the configured LLM if needed);
-* a path: any TFCAF file.
+* a path: any TFCAF file; for a task with several agent groups, a folder holding
+  ``<group>.py`` for each group (or one file used by every group).
+
+A task with several agent groups gets one credit function per group; its credit target is
+``"env/task/group"`` (:func:`credit_target`), and so are its library entry and cache key.
 
 Lives above :mod:`benchmarl_qllm.credit` because ``generate`` needs
 :mod:`benchmarl_qllm.generation` (the cache and the coder-evaluator loop).
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Optional
+from typing import Any, Mapping, Optional
 
 from benchmarl_qllm.credit.function import CreditFunction
 from benchmarl_qllm.credit.library import HANDWRITTEN, library_entries, library_path, LLM
@@ -24,6 +28,11 @@ from benchmarl_qllm.credit.sandbox import CreditFunctionError
 LIBRARY = "library"
 GENERATE = "generate"
 CHOICES = (LIBRARY, LLM, HANDWRITTEN, GENERATE)
+
+
+def credit_target(task: str, group: str, n_groups: int) -> str:
+    """``task`` for a single-group task, else ``"task/group"``: one credit function per group."""
+    return task if n_groups == 1 else f"{task}/{group}"
 
 
 def library_variant(credit: str, task: str) -> Optional[str]:
@@ -36,9 +45,13 @@ def library_variant(credit: str, task: str) -> Optional[str]:
 
 
 def resolve_credit_function(
-    credit: str, task: str, igm: str = "enforce", gamma: Optional[float] = None
+    credit: str, task: str, igm: str = "enforce", gamma: Optional[float] = None,
+    group: Optional[str] = None, task_overrides: Optional[Mapping[str, Any]] = None,
 ) -> CreditFunction:
-    """Load the TFCAF selected by ``credit`` for ``task`` (``"env/task"``).
+    """Load the TFCAF selected by ``credit`` for ``task`` (a credit target: ``"env/task"``, or
+    ``"env/task/group"`` for one group of a multi-group task; ``group`` picks ``<group>.py``
+    when ``credit`` is a folder). ``task_overrides`` (the run's task settings that differ from
+    the task's YAML) describe the environment ``generate`` writes for and caches under.
 
     Every route goes through the static checker; the function is then traced in the jail and
     runs only as its verified tensor program.
@@ -57,8 +70,10 @@ def resolve_credit_function(
         from benchmarl_qllm.generation.cache import load_or_generate
 
         kwargs = {} if gamma is None else {"gamma": gamma}
-        return load_or_generate(task, igm=igm, **kwargs)
+        return load_or_generate(task, igm=igm, task_overrides=task_overrides, **kwargs)
     path = Path(credit).expanduser()
+    if path.is_dir() and group is not None:
+        path = path / f"{group}.py"
     if not path.is_file():
         raise CreditFunctionError(
             f"algorithm.credit='{credit}' is none of {', '.join(CHOICES)} nor an existing file"

@@ -18,7 +18,7 @@ from benchmarl.algorithms.qmix import Qmix
 from benchmarl.utils import _read_yaml_config
 
 from benchmarl_qllm.algorithms import credit_files
-from benchmarl_qllm.algorithms.credit_source import library_variant, resolve_credit_function
+from benchmarl_qllm.algorithms.credit_source import credit_target, library_variant, resolve_credit_function
 from benchmarl_qllm.credit.checks import DEFAULT_OUTPUT_BOUND
 from benchmarl_qllm.credit.function import CreditFunction, OBSERVATION_KEY, STATE_KEY
 from benchmarl_qllm.credit.program import InputSpec
@@ -220,10 +220,12 @@ class Qllm(Algorithm):
             fresh = function is None
             if fresh:
                 function = resolve_credit_function(
-                    self.credit, task=self._task(), igm=self.igm, gamma=self.experiment_config.gamma
+                    self.credit, task=credit_target(self._task(), group, n_groups), igm=self.igm,
+                    gamma=self.experiment_config.gamma, group=group,
+                    task_overrides=self._task_overrides(),
                 )
-                if folder is not None and not (folder / credit_files.SOURCE_NAME).is_file():
-                    credit_files.save_source(folder, function, self._settings())
+                if folder is not None and not credit_files.source_path(folder, group, n_groups).is_file():
+                    credit_files.save_source(folder, function, self._settings(group), group, n_groups)
             known = spec in function.programs
             program = function.program(spec)  # traced in the jail unless a saved one was attached
             if folder is not None and not known:
@@ -242,8 +244,21 @@ class Qllm(Algorithm):
     def _task(self) -> str:
         return f"{self.experiment.environment_name}/{self.experiment.task_name}"
 
-    def _settings(self) -> Dict[str, object]:
-        return {"credit": self.credit, "library_variant": library_variant(self.credit, self._task()),
+    def _task_overrides(self) -> Dict[str, object]:
+        """The run's task settings that differ from the task's YAML config (what ``generate``
+        must describe: e.g. ``task.n_agents=6``)."""
+        from benchmarl_qllm.environments.sampling import task_config
+
+        config = dict(getattr(getattr(self.experiment, "task", None), "config", None) or {})
+        try:
+            defaults = task_config(self._task())
+        except ValueError:  # a task BenchMARL's registry does not know: nothing to compare
+            return {}
+        return {k: v for k, v in config.items() if k not in defaults or defaults[k] != v}
+
+    def _settings(self, group: str) -> Dict[str, object]:
+        target = credit_target(self._task(), group, len(self.group_map))
+        return {"credit": self.credit, "library_variant": library_variant(self.credit, target),
                 "igm": self.igm,
                 "weight_normalization": self.weight_normalization, "output_bound": self.output_bound}
 
@@ -302,7 +317,7 @@ class Qllm(Algorithm):
             checkpoint = str(checkpoints[-1]) if checkpoints else ""
         where = f"; the states are saved in {folder}" if folder is not None else ""
         resume = (f"; a checkpoint was written ({checkpoint}): fix the function, replace "
-                  f"{folder.parent / credit_files.SOURCE_NAME} with it and run "
+                  f"{credit_files.source_path(folder.parent, group, len(self.group_map))} with it and run "
                   f"`python -m benchmarl.resume {checkpoint}`") if checkpoint else ""
         return CreditFunctionError(
             f"credit function {function.origin} (sha256 {function.sha256[:12]}) {what} at "

@@ -6,6 +6,9 @@ hand-written TFCAF.
   ``<task>.transcript.json`` (every prompt, answer and check);
 * ``benchmarl_qllm/credit_library/<env>/<task>.py``: written by hand, kept as a reference.
 
+A task with several agent groups has one TFCAF per group, ``<env>/llm/<task>/<group>.py``, looked
+up by its credit target ``"env/task/group"``.
+
 Each task family package points at its folder (``benchmarl_qllm.environments.<env>.CREDIT_LIBRARY``,
 from :func:`library_dir`). Looking a task's TFCAF up happens here and nowhere else.
 """
@@ -32,11 +35,15 @@ VARIANTS = (LLM, HANDWRITTEN)
 
 def library_entries(variant: str = HANDWRITTEN) -> Dict[str, Path]:
     """Map ``"env/task"`` to the packaged TFCAF file of ``variant`` (``"llm"`` or ``"handwritten"``)."""
-    pattern = "*/llm/*.py" if variant == LLM else "*/*.py"
     entries = {}
-    for path in sorted(LIBRARY_ROOT.glob(pattern)):
-        env = path.parent.parent.name if variant == LLM else path.parent.name
-        entries[f"{env}/{path.stem}"] = path
+    if variant == LLM:
+        for path in sorted(LIBRARY_ROOT.glob("*/llm/*.py")):
+            entries[f"{path.parent.parent.name}/{path.stem}"] = path
+        for path in sorted(LIBRARY_ROOT.glob("*/llm/*/*.py")):  # one per group
+            entries[f"{path.parent.parent.parent.name}/{path.parent.name}/{path.stem}"] = path
+        return entries
+    for path in sorted(LIBRARY_ROOT.glob("*/*.py")):
+        entries[f"{path.parent.name}/{path.stem}"] = path
     return entries
 
 

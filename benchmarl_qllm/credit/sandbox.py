@@ -173,8 +173,8 @@ class _Checker(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in FORBIDDEN_NAMES:
             self.error(node, f"use of '{node.id}' is not allowed")
-        elif node.id.startswith("_") and node.id != "_":
-            self.error(node, f"private/dunder name '{node.id}' is not allowed")
+        elif node.id.startswith("__"):
+            self.error(node, f"dunder name '{node.id}' is not allowed")
         elif node.id in self.module_aliases and not isinstance(node.ctx, ast.Load):
             self.error(node, f"rebinding the imported name '{node.id}' is not allowed")
         elif self.module_aliases.get(node.id) in MODULE_PATHS:
@@ -230,8 +230,8 @@ class _Checker(ast.NodeVisitor):
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         if node.decorator_list:
             self.error(node, "decorators are not allowed")
-        if node.name.startswith("_") and node.name != "_":
-            self.error(node, f"private/dunder function name '{node.name}' is not allowed")
+        if node.name.startswith("__"):
+            self.error(node, f"dunder function name '{node.name}' is not allowed")
         self.depth += 1
         self.generic_visit(node)
         self.depth -= 1

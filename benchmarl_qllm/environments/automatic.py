@@ -37,6 +37,7 @@ from benchmarl_qllm.environments.sampling import (
     EnvSpec,
     live_env_spec,
     make_benchmarl_env,
+    split_target,
 )
 
 SOURCE_TOKEN_BUDGET = 3000
@@ -72,7 +73,7 @@ def is_registered_task(task: str) -> bool:
     """Whether BenchMARL knows ``task`` (``task_config_registry``), i.e. can build its env."""
     from benchmarl.environments import task_config_registry
 
-    return task.lower() in task_config_registry
+    return split_target(task)[0].lower() in task_config_registry
 
 
 # source ---------------------------------------------------------------------------------------
@@ -226,12 +227,16 @@ def build_automatic(task: str, overrides: Optional[Mapping[str, Any]] = None,
         task_class, env = make_benchmarl_env(task, overrides, num_envs=1, seed=0)
         try:
             group = spec.group
-            agents = list(task_class.group_map(env)[group])
+            group_map = task_class.group_map(env)
+            agents = list(group_map[group])
             try:
                 max_steps = int(task_class.max_steps(env))
             except Exception:  # noqa: BLE001 - a task class without an episode limit
                 max_steps = None
             env_lines = [f"- agent group `{group}`: {len(agents)} agents {agents}"]
+            others = {g: list(a) for g, a in group_map.items() if g != group}
+            env_lines += [f"- other agent group `{g}` (not credited by this function): "
+                          f"{len(a)} agents {a}" for g, a in others.items()]
             env_lines += _spec_lines("observation", task_class.observation_spec(env))
             env_lines += _spec_lines("state", task_class.state_spec(env))
             env_lines += _spec_lines("action", task_class.action_spec(env))
@@ -251,11 +256,18 @@ def build_automatic(task: str, overrides: Optional[Mapping[str, Any]] = None,
     ends = {"truncated": "truncated (the TD target bootstraps past it)",
             "terminated": "terminated (the TD target does not bootstrap past it)"}
     end_text = ends.get(spec.time_limit or "", "reported by the environment's done keys")
+    base_task = split_target(task)[0]
+    multi = (
+        f" The task has other agent groups ({', '.join(f'`{g}`: {len(a)}' for g, a in others.items())}"
+        f"); BenchMARL trains each group with its own loss and its own team reward, and this "
+        f"credit function is for group `{spec.group}` only: its input, agents and reward are "
+        f"that group's, and the other groups are part of the environment."
+    ) if others else ""
     summary = (
-        f"Task `{task}` ({', '.join(classes) or type(task_class).__name__}): {spec.n_agents} "
+        f"Task `{base_task}` ({', '.join(classes) or type(task_class).__name__}): {spec.n_agents} "
         f"cooperating agents in group `{spec.group}`. Episode limit: {limit}; an episode end is "
         f"{end_text}. The rules and the goal are defined by the environment source under Notes "
-        "(observation, reward, done and reset methods)."
+        f"(observation, reward, done and reset methods).{multi}"
     )
     reward = ("Computed by the reward method(s) in the source under Notes"
               + (f"; written at `{'/'.join(spec.reward_key)}`." if spec.reward_key else "."))

@@ -157,11 +157,27 @@ def _forget_specs(task: str) -> None:
 
 
 # BenchMARL ------------------------------------------------------------------------------------
+def split_target(target: str) -> Tuple[str, Optional[str]]:
+    """``("env/task", group)`` of a credit target: ``"env/task"`` (a task with one agent group;
+    group ``None``) or ``"env/task/group"`` (one agent group of a multi-group task)."""
+    parts = target.split("/")
+    if len(parts) == 3 and all(parts):
+        return f"{parts[0]}/{parts[1]}", parts[2]
+    return target, None
+
+
+def credit_target(task: str, group: str, n_groups: int) -> str:
+    """The credit target of ``group`` in ``task``: the task itself when it has one group, else
+    ``"env/task/group"`` (every group of a multi-group task gets its own credit function)."""
+    return task if n_groups == 1 else f"{task}/{group}"
+
+
 def benchmarl_task_class(task: str, overrides: Optional[Mapping[str, Any]] = None):
-    """The BenchMARL ``TaskClass`` for ``"env/task"`` with its default yaml config + overrides."""
+    """The BenchMARL ``TaskClass`` for ``"env/task"`` (or a credit target ``"env/task/group"``)
+    with its default yaml config + overrides."""
     from benchmarl.environments import task_config_registry
 
-    key = task.lower()
+    key = split_target(task)[0].lower()
     if key not in task_config_registry:
         raise ValueError(f"'{task}' is not a BenchMARL task (e.g. 'vmas/balance')")
     task_class = task_config_registry[key].get_from_yaml()
@@ -191,14 +207,20 @@ def make_benchmarl_env(
     return task_class, env
 
 
-def _single_group(task: str, task_class, env) -> str:
+def select_group(target: str, task_class, env) -> str:
+    """The agent group a credit target names (the only group of a single-group task)."""
+    task, group = split_target(target)
     groups = list(task_class.group_map(env))
-    if len(groups) != 1:
+    if group is None and len(groups) == 1:
+        return groups[0]
+    if group is None:
         raise ValueError(
-            f"QLLM credit functions support one agent group; task {task} has groups "
-            f"{groups} (multi-group tasks are not supported yet)"
+            f"task {task} has {len(groups)} agent groups {groups}; QLLM gives each group its own "
+            f"credit function: name the group, e.g. `qllm generate {task}/{groups[0]}`"
         )
-    return groups[0]
+    if group not in groups:
+        raise ValueError(f"task {task} has no agent group '{group}'; its groups are {groups}")
+    return group
 
 
 def _keys(env, *names) -> List[Tuple[str, ...]]:
@@ -231,7 +253,7 @@ def _time_limit(env) -> Optional[str]:
 def spec_from_env(task: str, task_class, env) -> EnvSpec:
     """Read n_agents, the credit input (state or stacked observations), the action count,
     where rewards are written and the family's facts (:func:`register_fact_reader`)."""
-    group = _single_group(task, task_class, env)
+    group = select_group(task, task_class, env)
     n_agents = len(task_class.group_map(env)[group])
     state_spec = task_class.state_spec(env)
     if state_spec is not None:
@@ -385,6 +407,34 @@ class MixedPolicy:
         return td
 
 
+class _OtherGroupsRandom:
+    """Multi-group tasks: the credited group follows ``policy``; every other group acts
+    uniformly at random (drawn from ``generator``, so sampling stays deterministic)."""
+
+    def __init__(self, env, task_class, policy: MixedPolicy, generator: torch.Generator):
+        self.policy = policy
+        self.generator = generator
+        specs = task_class.action_spec(env)
+        self.others = {
+            group: (len(agents), int(specs[group, "action"].space.n))
+            for group, agents in task_class.group_map(env).items() if group != policy.spec.group
+        }
+
+    def __call__(self, td):
+        td = self.policy(td)
+        for group, (n_agents, n_actions) in self.others.items():
+            shape = self.policy.batch_shape + (n_agents,)
+            td.set((group, "action"), torch.randint(n_actions, shape, generator=self.generator))
+        return td
+
+
+def _group_policy(env, task_class, policy: MixedPolicy, generator: torch.Generator):
+    """``policy`` itself for single-group tasks, else it plus random actions for other groups."""
+    if len(task_class.group_map(env)) == 1:
+        return policy
+    return _OtherGroupsRandom(env, task_class, policy, generator)
+
+
 def _rollout(env, steps: int, key, policy) -> torch.Tensor:
     """``[*batch, steps, ...]`` values of ``key`` along a rollout of ``policy``."""
     from torchrl.envs.libs.vmas import VmasEnv
@@ -448,7 +498,8 @@ def _rollout_pool(task: str, n: int, seed: int, overrides: Dict[str, Any]) -> Li
                 if vectorized:
                     # Env copy e follows behaviour e % len(names) for the whole rollout.
                     steps = max(length, math.ceil(n / batch.numel()))
-                    policy = MixedPolicy(spec, names, batch, generator)
+                    policy = _group_policy(env, task_class, MixedPolicy(spec, names, batch, generator),
+                                           generator)
                     values = _rollout(env, steps, spec.input_key, policy)  # [E, T, ...]
                     index = torch.arange(batch[0]) % len(names)
                     for i in range(len(names)):
@@ -460,7 +511,8 @@ def _rollout_pool(task: str, n: int, seed: int, overrides: Dict[str, Any]) -> Li
                     steps = max(min(EPISODES_PER_BEHAVIOUR * length, MAX_UNBATCHED_STEPS),
                                 math.ceil(share / max(1, batch.numel())))
                     for name in names:
-                        policy = MixedPolicy(spec, [name], batch, generator)
+                        policy = _group_policy(env, task_class,
+                                               MixedPolicy(spec, [name], batch, generator), generator)
                         pools.append(_flat(_rollout(env, steps, spec.input_key, policy), spec))
         finally:
             env.close()

@@ -843,10 +843,13 @@ def _classifier(builder, regimes):
 
 def automatic_vmas_actions(env, spec: EnvSpec) -> Optional[List[str]]:
     """Action names for automatic descriptions of VMAS tasks: the 9 flattened directions of
-    a holonomic agent (``None`` for other dynamics or action counts)."""
-    agent = env._env.world.agents[0]
+    a holonomic agent (``None`` for other dynamics, action counts or per-axis force ranges)."""
+    agents = env._env.world.agents
+    agent = next((a for a in agents if a.name.startswith(spec.group)), agents[0]) if spec.group else agents[0]
     if spec.n_actions != 9 or type(getattr(agent, "dynamics", None)).__name__ != "Holonomic":
         return None
+    if not all(isinstance(v, (int, float)) for v in (agent.u_range, agent.u_multiplier)):
+        return None  # e.g. football: one range per action dimension (force x, y, kick ...)
     return vmas_discrete_actions(float(agent.u_range) * float(agent.u_multiplier))
 
 
