@@ -38,6 +38,7 @@ import numpy as np
 from benchmarks import stats
 
 ARM_ORDER = ("qllm-llm", "qllm-handwritten", "qllm", "qmix", "vdn", "iql")
+MIN_SEEDS_FOR_VERDICT = 3  # fewer seeds: the bootstrap CI is degenerate, no verdict
 IGNORED_EXPERIMENT_FIELDS = {"save_folder", "restore_file", "restore_map_location"}
 
 
@@ -331,6 +332,12 @@ def improvement_table(grouped, subject: str = "qllm") -> Dict[str, Dict[str, tup
     return table
 
 
+def _fewest_seeds(grouped, subject: str, other: str, task: Optional[str]) -> int:
+    """The smallest number of seeds behind a P(subject > other) cell (one task, or all)."""
+    tasks = [task] if task is not None else [t for t, by in grouped.items() if subject in by and other in by]
+    return min(min(len(grouped[t][subject]), len(grouped[t][other])) for t in tasks)
+
+
 def plot_probability_of_improvement(table, path: Path, subject: str = "qllm") -> Path:
     plt = _pyplot()
     labels = [f"P({subject.upper()} > {other.upper()})" for other in table]
@@ -433,13 +440,16 @@ def build_report(runs: Sequence[Run], out: Path, sweep_infos: Sequence[dict] = (
         for other, row in table.items():
             cells = []
             for task, poi in row.items():
-                v = stats.verdict(poi)
+                seeds = _fewest_seeds(grouped, subject, other, None if task == "all tasks" else task)
+                v = stats.verdict(poi) if seeds >= MIN_SEEDS_FOR_VERDICT else f"n/a ({seeds} seeds)"
                 if task != "all tasks":
-                    tally[v] += 1
+                    tally[v if seeds >= MIN_SEEDS_FOR_VERDICT else "n/a"] += 1
                 cells.append(f"{poi[0]:.2f} [{poi[1]:.2f}, {poi[2]:.2f}] **{v}**")
             lines.append(f"| {other.upper()} | " + " | ".join(cells) + " |")
         lines += ["", f"Per task and other arm: {tally['win']} wins, {tally['tie']} ties, "
-                      f"{tally['loss']} losses for {name}.", ""]
+                      f"{tally['loss']} losses for {name}"
+                  + (f" ({tally['n/a']} cells with fewer than {MIN_SEEDS_FOR_VERDICT} seeds "
+                     "get no verdict)" if tally["n/a"] else "") + ".", ""]
 
     # Per-task tables.
     lines += ["## Results per task", ""]

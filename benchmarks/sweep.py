@@ -243,7 +243,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seeds", type=_split, default=None, help="only these of its seeds")
     parser.add_argument("--dry-run", action="store_true", help="print the plan and exit")
     parser.add_argument("overrides", nargs="*", help="extra Hydra overrides (after --)")
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []  # Hydra overrides after `--`
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    args.overrides = [*args.overrides, *extra]
 
     preset = narrow(load_preset(args.preset), args.tasks, args.algorithms, args.seeds)
     out_dir = (args.out or Path("benchmarks/runs") / preset.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from pathlib import Path
 
@@ -259,3 +260,25 @@ def test_python_benchmark_mode_runs_the_preset_config(tmp_path):
     assert run.frames == preset.experiment["max_n_frames"]
     assert run.experiment_config["off_policy_n_optimizer_steps"] == preset.experiment[
         "off_policy_n_optimizer_steps"]
+
+
+def test_vmas_gpu_script_runs_every_arm_and_reports_on_cpu(tmp_path):
+    """`scripts/run_vmas_gpu.sh --cpu-tiny`: the paper-budget VMAS pipeline (resumable sweep of the
+    five arms, then the report) with a tiny CPU budget; a rerun skips every finished run."""
+    import subprocess
+
+    script = REPO / "scripts" / "run_vmas_gpu.sh"
+    env = dict(os.environ, WANDB_MODE="offline", PATH=f"{Path(PYTHON).parent}:{os.environ['PATH']}")
+    proc = subprocess.run(["bash", str(script), "--cpu-tiny", str(tmp_path)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    rows = list(csv.DictReader((tmp_path / "report" / "runs.csv").open()))
+    assert sorted(r["arm"] for r in rows) == ["iql", "qllm-handwritten", "qllm-llm", "qmix", "vdn"]
+    assert {r["task"] for r in rows} == {"vmas/balance"}
+    report = (tmp_path / "report" / "REPORT.md").read_text()
+    assert "QLLM-LLM" in report and "QLLM-HANDWRITTEN" in report and "n/a (1 seeds)" in report
+    # A rerun of the same command finds every run finished and runs nothing.
+    rerun = subprocess.run([PYTHON, "-m", "benchmarks.sweep", "vmas_gpu", "--out", str(tmp_path / "runs"),
+                            "--seeds", "0", "--tasks", "vmas/balance", "--", "experiment.max_n_frames=400"],
+                           cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0 and "5 of 5 runs finished; running 0" in rerun.stdout, rerun.stdout
