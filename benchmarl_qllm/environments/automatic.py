@@ -54,6 +54,7 @@ SOURCE_METHODS = (
     "observation", "reward", "done", "global_reward", "reset_world_at", "reset_world",
     "make_world", "info", "state", "_step", "step", "_reset", "reset", "__init__",
 )
+PRIMARY_METHODS = ("observation", "reward", "done", "global_reward")
 # Classes from these packages are framework code, not the task's rules.
 FRAMEWORK_MODULES = ("builtins", "abc", "torchrl.", "tensordict.", "vmas.simulator.",
                      "pettingzoo.utils", "gymnasium.", "gym.", "benchmarl.", "torch.")
@@ -122,6 +123,12 @@ def _methods(obj: Any) -> List[Tuple[str, str, str, str]]:
                     pass
                 return
 
+    # What defines observations and rewards first, with the helpers those call (e.g. VMAS
+    # football's observation_base), then resets and construction, then their helpers.
+    for name in PRIMARY_METHODS:
+        take(name)
+    for name in [n for _, src, _ in list(found.values()) for n in _self_calls(src)]:
+        take(name)
     for name in SOURCE_METHODS:
         take(name)
     helpers = sorted({n for _, src, _ in found.values() for n in _self_calls(src)} - set(found))
