@@ -166,3 +166,27 @@ def test_check_finite_can_be_disabled(make_credit):
     source = "import torch\ndef weights(td):\n    return td['observation'][..., 0] * float('nan')\n"
     mixer = LLMCreditMixer(make_credit(source), n_agents=3, check_finite=False)
     assert torch.isnan(mixer(torch.randn(2, 3, 1), torch.ones(2, 3, 2))).all()
+
+
+def test_compiled_program_is_bit_identical_and_cached_per_shape():
+    """States without grad run the program traced to TorchScript (once per shape): the same
+    numbers as the FX module, and grad-mode inputs still get the FX module."""
+    import torch
+
+    from benchmarl_qllm.credit.function import CreditFunction
+    from benchmarl_qllm.credit.library import library_path
+    from benchmarl_qllm.credit.program import InputSpec, MAX_COMPILED_SHAPES
+
+    program = CreditFunction.from_file(library_path("vmas/balance", "llm")).program(InputSpec("observation", 4, 16))
+    module = program.module(torch.device("cpu"))
+    for batch in (1, 7, 256):
+        x = torch.randn(batch, 4, 16)
+        fast, reference = program(x), module(x)
+        assert all(torch.equal(a, b) for a, b in zip(fast, reference))
+        assert program.compiled(x) is program.compiled(x.clone())  # traced once for this shape
+        assert program.compiled(x) is not module
+    x = torch.randn(5, 4, 16, requires_grad=True)
+    assert all(torch.equal(a, b) for a, b in zip(program(x), module(x)))
+    for batch in range(100, 100 + MAX_COMPILED_SHAPES):  # beyond the cache: the FX module
+        program(torch.randn(batch, 4, 16))
+    assert program.compiled(torch.randn(999, 4, 16)) is module

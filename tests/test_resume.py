@@ -17,6 +17,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from benchmarl_qllm.credit.library import library_path
 from e2e_helpers import (
     assert_finite_evaluations,
@@ -132,3 +134,31 @@ def test_sigkilled_run_resumes_from_mid_run_checkpoint_with_its_own_credit_funct
         assert math.isclose(sum(row), N_AGENTS, rel_tol=1e-4), row
         assert all(0.5 - 1e-6 <= w <= 0.5 + 0.5 * N_AGENTS + 1e-6 for w in row), row
     print(f"resume of {MAX_FRAMES - CHECKPOINT} frames took {resume_s:.1f} s")
+
+
+def test_each_group_of_a_multi_group_run_reloads_its_own_function(tmp_path):
+    """Resume/evaluate of a task with several agent groups: every group's saved source and
+    program come back from its own files, and replacing one group's source is recorded there."""
+    from benchmarl_qllm.algorithms import credit_files
+    from benchmarl_qllm.credit.function import CreditFunction
+    from benchmarl_qllm.credit.library import library_entries, LLM
+    from benchmarl_qllm.credit.program import InputSpec
+
+    entries = library_entries(LLM)
+    specs = {"adversary": InputSpec("observation", 3, 16), "agent": InputSpec("observation", 1, 14)}
+    for group, spec in specs.items():
+        function = CreditFunction.from_file(entries[f"vmas/simple_tag/{group}"])
+        credit_files.save_source(tmp_path, function, {"credit": "llm"}, group, 2)
+        credit_files.save_program(tmp_path, group, 2, function.program(spec))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "credit_function_adversary.json", "credit_function_adversary.py", "credit_function_agent.json",
+        "credit_function_agent.py", "credit_program_adversary.json", "credit_program_agent.json"]
+    for group, spec in specs.items():
+        loaded = credit_files.load_saved(tmp_path, group, 2, spec)
+        assert loaded.header["task"] == f"vmas/simple_tag/{group}" and spec in loaded.programs
+    (tmp_path / "credit_function_agent.py").write_text(
+        (tmp_path / "credit_function_agent.py").read_text() + "\n# fixed\n")
+    with pytest.warns(UserWarning, match="was replaced"):
+        credit_files.load_saved(tmp_path, "agent", 2, specs["agent"])
+    assert json.loads((tmp_path / "credit_function_agent.json").read_text())["replaced"]
+    assert "replaced" not in json.loads((tmp_path / "credit_function_adversary.json").read_text())

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -37,6 +38,8 @@ MAX_NESTING = 6
 MAX_ELEMENTS_PER_ROW = 1 << 16
 MAX_FIXED_ELEMENTS = 1 << 22
 PROBE_BATCHES = (997, 1994, 2991)
+# Input shapes compiled (TorchScript) per program; further shapes run the FX module.
+MAX_COMPILED_SHAPES = 8
 
 DTYPES = {
     str(d).replace("torch.", ""): d
@@ -260,6 +263,7 @@ class TensorProgram:
         self.text = text
         self.spec = spec
         self._modules: Dict[torch.device, fx.GraphModule] = {}
+        self._compiled: Dict[Tuple, Any] = {}
 
     # construction -------------------------------------------------------------------------------
     @classmethod
@@ -377,8 +381,56 @@ class TensorProgram:
 
     # execution -------------------------------------------------------------------------------------
     def __call__(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Weights ``[B, n_agents]`` and bias ``[B, 1]`` for ``x`` of the traced input shape."""
-        return self.module(x.device)(x)
+        """Weights ``[B, n_agents]`` and bias ``[B, 1]`` for ``x`` of the traced input shape.
+
+        States that do not require grad (training, logging) run through :meth:`compiled`, the
+        same operators without per-operator Python dispatch; the checks' grad-mode calls and
+        anything unusual run the FX module itself."""
+        if x.requires_grad:
+            return self.module(x.device)(x)
+        return self.compiled(x)(x)
+
+    def compiled(self, x: torch.Tensor):
+        """The program for inputs shaped like ``x``: traced to TorchScript and frozen once per
+        (device, dtype, shape), used only if it is bit-identical to the FX module on ``x``.
+
+        Hand-written because no library turns an FX graph with a symbolic batch into something
+        faster without a C++ toolchain (``torch.compile`` needs one): on CPU the TorchScript
+        interpreter runs a 145-operator program about 2x faster than FX's generated Python.
+        """
+        key = (x.device, x.dtype, tuple(x.shape))
+        function = self._compiled.get(key)
+        if function is None:
+            if len(self._compiled) >= MAX_COMPILED_SHAPES:
+                return self.module(x.device)
+            function = self._compiled[key] = self._trace(x)
+        return function
+
+    def _trace(self, x: torch.Tensor):
+        module = self.module(x.device)
+        with torch.no_grad():
+            expected = module(x)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # TorchScript's deprecation and trace notes
+                    traced = torch.jit.freeze(torch.jit.trace(module, (x,), check_trace=False).eval())
+                    got = traced(x)
+            except Exception:  # noqa: BLE001 - anything TorchScript cannot take runs as FX
+                return module
+        same = all(torch.allclose(a, b, rtol=0.0, atol=0.0, equal_nan=True) for a, b in zip(expected, got))
+        return _NoGrad(traced) if same else module
+
+
+class _NoGrad:
+    """Calls ``function`` with autograd off (its outputs never need grad: the weights depend on
+    the states only, and these states do not require grad)."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, x: torch.Tensor):
+        with torch.no_grad():
+            return self.function(x)
 
 
 class _SizeRecorder(fx.Interpreter):
