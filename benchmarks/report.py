@@ -569,11 +569,40 @@ def _write_runs_csv(runs: Sequence[Run], path: Path) -> None:
                              (r.credit or {}).get("sha256", "")])
 
 
+EXPORTED_SCALARS = ("counters_total_frames", "timers_total_time")
+
+
+def export_runs(runs: Sequence[Run], dest: Path, root: Optional[Path] = None) -> int:
+    """Copy what the report reads from each run (``config.pkl``, the marl-eval JSON, the QLLM
+    ``credit_function*`` files, the frame and time scalars) to ``dest``, keeping each run's path
+    below ``root``; checkpoints (replay buffers, ~100 MB each) stay behind. Returns the count."""
+    import shutil
+
+    for run in runs:
+        folder = run.folder
+        relative = folder.relative_to(root) if root is not None and folder.is_relative_to(root) else Path(folder.name)
+        target = dest / relative
+        target.mkdir(parents=True, exist_ok=True)
+        for path in [folder / "config.pkl", folder / f"{folder.name}.json",
+                     *sorted(folder.glob("credit_function*")), *sorted(folder.glob("credit_program*"))]:
+            if path.is_file():
+                shutil.copy2(path, target / path.name)
+        for name in EXPORTED_SCALARS:
+            for csv_path in folder.glob(f"*/scalars/{name}.csv"):
+                scalars = target / csv_path.parent.relative_to(folder)
+                scalars.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(csv_path, scalars / csv_path.name)
+    return len(runs)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run_dirs", nargs="+", type=Path, help="sweep or experiment folders")
     parser.add_argument("--out", type=Path, required=True, help="report folder")
     parser.add_argument("--no-inspect", action="store_true", help="skip credit inspection")
+    parser.add_argument("--export-runs", type=Path, default=None,
+                        help="also copy each run's config.pkl, results JSON, credit files and "
+                             "frame/time scalars here (no checkpoints), for committing")
     args = parser.parse_args(argv)
 
     folders = find_experiment_folders(args.run_dirs)
@@ -584,6 +613,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     infos = [json.loads(p.read_text()) for d in args.run_dirs for p in Path(d).glob("sweep_info.json")]
     report = build_report(runs, args.out, infos, inspect=not args.no_inspect)
     print(f"{len(runs)} runs -> {report}")
+    if args.export_runs is not None:
+        root = Path(args.run_dirs[0]).resolve() if len(args.run_dirs) == 1 else None
+        print(f"{export_runs(runs, args.export_runs, root)} runs exported -> {args.export_runs}")
     return 0
 
 

@@ -277,6 +277,17 @@ def test_vmas_gpu_script_runs_every_arm_and_reports_on_cpu(tmp_path):
     assert {r["task"] for r in rows} == {"vmas/balance"}
     report = (tmp_path / "report" / "REPORT.md").read_text()
     assert "QLLM-LLM" in report and "QLLM-HANDWRITTEN" in report and "n/a (1 seeds)" in report
+    # The exported runs (no checkpoints) give the same report numbers as the run folders.
+    export = tmp_path / "export"
+    run_python(["-m", "benchmarks.report", str(tmp_path / "runs"), "--out", str(tmp_path / "r1"),
+                "--no-inspect", "--export-runs", str(export)], cwd=REPO)
+    run_python(["-m", "benchmarks.report", str(export), "--out", str(tmp_path / "r2"), "--no-inspect"],
+               cwd=REPO)
+    assert not list(export.rglob("*.pt")) and len(list(export.rglob("config.pkl"))) == 5
+    columns = ("task", "arm", "seed", "final_return", "best_return", "frames", "wall_time_s")
+    first, second = ([{k: r[k] for k in columns} for r in csv.DictReader((tmp_path / d / "runs.csv").open())]
+                     for d in ("r1", "r2"))
+    assert first == second
     # A rerun of the same command finds every run finished and runs nothing.
     rerun = subprocess.run([PYTHON, "-m", "benchmarks.sweep", "vmas_gpu", "--out", str(tmp_path / "runs"),
                             "--seeds", "0", "--tasks", "vmas/balance", "--", "experiment.max_n_frames=400"],
