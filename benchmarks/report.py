@@ -173,13 +173,14 @@ def arm_of(algorithm: str, credit: Optional[dict]) -> str:
 
 
 def merge_marl_eval(runs: Sequence[Run]) -> dict:
-    """BenchMARL's marl-eval JSONs of ``runs`` merged into one dict."""
+    """BenchMARL's marl-eval JSONs of ``runs`` merged into one dict, keyed by arm (both QLLM
+    arms are BenchMARL algorithm ``qllm``; their seeds would overwrite each other)."""
     merged: dict = {}
     for run in runs:
         for env, tasks in run.marl_eval.items():
             for task, algos in tasks.items():
-                for algo, seeds in algos.items():
-                    merged.setdefault(env, {}).setdefault(task, {}).setdefault(algo, {}).update(seeds)
+                for _algo, seeds in algos.items():
+                    merged.setdefault(env, {}).setdefault(task, {}).setdefault(run.arm, {}).update(seeds)
     return merged
 
 

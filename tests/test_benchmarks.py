@@ -141,7 +141,7 @@ def test_report_from_the_smoke_runs(smoke_sweep, tmp_path):
     assert params[("qmix", "vmas/balance")] > 1000
     # The report's numbers are the runs' own: recompute one final return from BenchMARL's JSON.
     merged = json.loads((out / "marl_eval_results.json").read_text())
-    seed0 = merged["vmas"]["balance"]["qllm"]["seed_0"]
+    seed0 = merged["vmas"]["balance"]["qllm-llm"]["seed_0"]  # keyed by arm
     last = max((k for k in seed0 if k.startswith("step_")), key=lambda k: seed0[k]["step_count"])
     row = next(r for r in rows if r["task"] == "vmas/balance" and r["algorithm"] == "qllm"
                and r["seed"] == "0")
