@@ -575,8 +575,10 @@ EXPORTED_SCALARS = ("counters_total_frames", "timers_total_time")
 
 def export_runs(runs: Sequence[Run], dest: Path, root: Optional[Path] = None) -> int:
     """Copy what the report reads from each run (``config.pkl``, the marl-eval JSON, the QLLM
-    ``credit_function*`` files, the frame and time scalars) to ``dest``, keeping each run's path
-    below ``root``; checkpoints (replay buffers, ~100 MB each) stay behind. Returns the count."""
+    ``credit_function*.json`` provenance, the frame and time scalars) to ``dest``, keeping each
+    run's path below ``root``. Checkpoints (replay buffers, ~100 MB each) stay behind, and so do
+    the per-run copies of the credit source and program: the JSON names them by SHA-256 and path
+    in the package. Returns the count."""
     import shutil
 
     for run in runs:
@@ -585,7 +587,7 @@ def export_runs(runs: Sequence[Run], dest: Path, root: Optional[Path] = None) ->
         target = dest / relative
         target.mkdir(parents=True, exist_ok=True)
         for path in [folder / "config.pkl", folder / f"{folder.name}.json",
-                     *sorted(folder.glob("credit_function*")), *sorted(folder.glob("credit_program*"))]:
+                     *sorted(folder.glob("credit_function*.json"))]:
             if path.is_file():
                 shutil.copy2(path, target / path.name)
         for name in EXPORTED_SCALARS:

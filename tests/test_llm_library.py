@@ -70,7 +70,9 @@ def test_every_hand_described_llm_task_keeps_its_handwritten_reference():
 
 
 def _base_task(target: str) -> str:
-    return "/".join(target.split("/")[:2])
+    from benchmarl_qllm.environments.sampling import split_target
+
+    return split_target(target)[0]
 
 
 def _shipped_discrete_tasks(family):

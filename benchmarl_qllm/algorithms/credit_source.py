@@ -9,7 +9,7 @@
   ``<group>.py`` for each group (or one file used by every group).
 
 A task with several agent groups gets one credit function per group; its credit target is
-``"env/task/group"`` (:func:`credit_target`), and so are its library entry and cache key.
+``"env/task/group"`` (:func:`~benchmarl_qllm.environments.sampling.credit_target`), and so are its library entry and cache key.
 
 Lives above :mod:`benchmarl_qllm.credit` because ``generate`` needs
 :mod:`benchmarl_qllm.generation` (the cache and the coder-evaluator loop).
@@ -28,11 +28,6 @@ from benchmarl_qllm.credit.sandbox import CreditFunctionError
 LIBRARY = "library"
 GENERATE = "generate"
 CHOICES = (LIBRARY, LLM, HANDWRITTEN, GENERATE)
-
-
-def credit_target(task: str, group: str, n_groups: int) -> str:
-    """``task`` for a single-group task, else ``"task/group"``: one credit function per group."""
-    return task if n_groups == 1 else f"{task}/{group}"
 
 
 def library_variant(credit: str, task: str) -> Optional[str]:

@@ -18,11 +18,12 @@ from benchmarl.algorithms.qmix import Qmix
 from benchmarl.utils import _read_yaml_config
 
 from benchmarl_qllm.algorithms import credit_files
-from benchmarl_qllm.algorithms.credit_source import credit_target, library_variant, resolve_credit_function
+from benchmarl_qllm.algorithms.credit_source import GENERATE, library_variant, resolve_credit_function
 from benchmarl_qllm.credit.checks import DEFAULT_OUTPUT_BOUND
 from benchmarl_qllm.credit.function import CreditFunction, OBSERVATION_KEY, STATE_KEY
 from benchmarl_qllm.credit.program import InputSpec
 from benchmarl_qllm.credit.sandbox import CreditFunctionError
+from benchmarl_qllm.environments.sampling import credit_target
 from benchmarl_qllm.credit.mixing import IGM_MODES, WEIGHT_NORMALIZATIONS
 from benchmarl_qllm.models.llm_credit import credit_mixer_module, LLMCreditMixer
 
@@ -219,13 +220,14 @@ class Qllm(Algorithm):
                 function = credit_files.load_saved(folder, group, n_groups, spec)
             fresh = function is None
             if fresh:
+                target = credit_target(self._task(), group, n_groups)
                 function = resolve_credit_function(
-                    self.credit, task=credit_target(self._task(), group, n_groups), igm=self.igm,
-                    gamma=self.experiment_config.gamma, group=group,
-                    task_overrides=self._task_overrides(),
+                    self.credit, task=target, igm=self.igm, gamma=self.experiment_config.gamma,
+                    group=group,
+                    task_overrides=self._task_overrides() if self.credit == GENERATE else None,
                 )
                 if folder is not None and not credit_files.source_path(folder, group, n_groups).is_file():
-                    credit_files.save_source(folder, function, self._settings(group), group, n_groups)
+                    credit_files.save_source(folder, function, self._settings(target), group, n_groups)
             known = spec in function.programs
             program = function.program(spec)  # traced in the jail unless a saved one was attached
             if folder is not None and not known:
@@ -256,8 +258,7 @@ class Qllm(Algorithm):
             return {}
         return {k: v for k, v in config.items() if k not in defaults or defaults[k] != v}
 
-    def _settings(self, group: str) -> Dict[str, object]:
-        target = credit_target(self._task(), group, len(self.group_map))
+    def _settings(self, target: str) -> Dict[str, object]:
         return {"credit": self.credit, "library_variant": library_variant(self.credit, target),
                 "igm": self.igm,
                 "weight_normalization": self.weight_normalization, "output_bound": self.output_bound}
