@@ -49,7 +49,7 @@ def scalars(folder: Path, name: str) -> List[Tuple[int, float]]:
 
 def credit_weight_rows(folder: Path, n_agents: int = N_AGENTS) -> List[List[float]]:
     """Per logged iteration, the mean credit weight of every agent (``credit_weight_agent_<i>``)."""
-    columns = [scalars(folder, f"train_agents_credit_weight_agent_{i}") for i in range(n_agents)]
+    columns = [scalars(folder, f"collection_agents_credit_weight_agent_{i}") for i in range(n_agents)]
     assert len({len(c) for c in columns}) == 1, [len(c) for c in columns]
     assert all(len({row[0] for row in rows}) == 1 for rows in zip(*columns))  # same steps
     return [[value for _, value in rows] for rows in zip(*columns)]

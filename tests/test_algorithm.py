@@ -73,7 +73,8 @@ def test_run_writes_results_and_credit_provenance(trained_experiment):
     assert (folder / program["file"]).is_file() and len(program["sha256"]) == 64
     assert program["input"] == {"kind": "observation", "n_agents": 4, "dim": 16}
     logged = {p.stem for p in folder.glob("*/scalars/*.csv")}
-    assert {f"train_agents_credit_weight_agent_{i}" for i in range(4)} <= logged
+    assert {f"collection_agents_credit_weight_agent_{i}" for i in range(4)} <= logged
+    assert "collection_agents_credit_bias" in logged
 
 
 def test_loss_has_zero_mixer_parameters_and_writes_group_priority(trained_experiment):
@@ -89,7 +90,47 @@ def test_loss_has_zero_mixer_parameters_and_writes_group_priority(trained_experi
     assert td_error.shape == (*batch.batch_size, 4, 1)
     torch.testing.assert_close(td_error[..., 0, :], batch.get("td_error"))
     assert (td_error >= 0).all() and td_error.sum() > 0
-    assert {f"credit_weight_agent_{i}" for i in range(4)} <= set(out.keys())
+    assert set(out.keys()) == {"loss"}
+
+
+CREDIT_KEYS = [(*prefix, "agents", name) for prefix in [(), ("next",)]
+               for name in ("credit_weight", "credit_bias")]
+
+
+def test_replay_buffer_carries_each_states_credit_and_the_loss_uses_it(trained_experiment):
+    """process_batch stores w(s), b(s) and w(s'), b(s') next to the states; the loss mixes with
+    them and gets exactly what running the program on the sampled states gives."""
+    loss = trained_experiment.losses["agents"]
+    mixer = loss.mixer_network.module
+    batch = trained_experiment.replay_buffers["agents"].sample()
+    for prefix in [(), ("next",)]:
+        (w, b, invalid), = mixer.credit_for(batch.get((*prefix, "agents", "observation")))
+        assert not invalid.any()
+        assert torch.equal(batch.get((*prefix, "agents", "credit_weight")), w.unsqueeze(-1))
+        assert torch.equal(batch.get((*prefix, "agents", "credit_bias")), b.unsqueeze(-2).expand(*w.shape, 1))
+    stored = loss(batch.clone())["loss"]
+    recomputed = loss(batch.clone().exclude(*CREDIT_KEYS))["loss"]  # the mixer runs the program
+    assert torch.equal(stored, recomputed)
+    # ... and the stored credit is what decides: other stored weights give another loss
+    changed = batch.clone()
+    changed.set(("agents", "credit_weight"), changed.get(("agents", "credit_weight")) * 3 + 1)
+    assert not torch.equal(loss(changed)["loss"], stored)
+
+
+def test_resume_recomputes_the_credit_stored_in_the_replay_buffer(trained_experiment):
+    algorithm = trained_experiment.algorithm
+    storage = trained_experiment.replay_buffers["agents"].storage
+    everything = slice(0, len(storage))
+    before = storage.get(everything)
+    stale = before.clone()
+    for key in CREDIT_KEYS:
+        stale.set(key, torch.zeros_like(stale.get(key)))
+    storage.set(everything, stale, set_cursor=False)
+    algorithm._recompute_stored_credit("agents")
+    after = storage.get(everything)
+    for key in CREDIT_KEYS:
+        assert torch.equal(after.get(key), before.get(key)), key
+    assert len(storage) == everything.stop
 
 
 def test_agents_receive_gradient(trained_experiment):

@@ -47,7 +47,7 @@ def test_run_py_trains_and_writes_benchmarl_json(hydra_run):
     evaluated = [k for k in steps if k.startswith("step_")]
     assert len(evaluated) >= 3
     assert all(len(steps[k]["return"]) == EVALUATION_EPISODES for k in evaluated)
-    weight_log = next(hydra_run.glob("*/*/scalars/train_agents_credit_weight_agent_0.csv"))
+    weight_log = next(hydra_run.glob("*/*/scalars/collection_agents_credit_weight_agent_0.csv"))
     assert len(weight_log.read_text().strip().splitlines()) == 3  # one row per iteration
 
 

@@ -45,7 +45,7 @@ def test_no_silent_scaling_by_n_agents(make_credit):
 
 def test_mixer_has_zero_parameters(make_credit):
     mixer = LLMCreditMixer(make_credit(OBS_TFCAF), n_agents=3)
-    module = credit_mixer_module(mixer, ("agents", "chosen_action_value"), ("agents", "observation"))
+    module = credit_mixer_module(mixer, "agents", ("agents", "observation"))
     assert sum(p.numel() for p in module.parameters()) == 0
     assert len(list(module.buffers())) == 0
 
@@ -120,15 +120,31 @@ def test_weight_normalization(make_credit, mode, expected):
      "return td['observation'][..., 0] * 1e30"],
 )
 def test_invalid_outputs_are_zeroed_and_flagged_in_training(make_credit, body):
-    """forward() never syncs: invalid rows are zeroed and flagged; credit() raises for people."""
+    """credit_for() (what training stores) never syncs: invalid rows are zeroed and flagged;
+    forward() on raw states and credit() raise for people."""
     mixer = LLMCreditMixer(make_credit(f"import torch\ndef weights(td):\n    {body}\n"), n_agents=3)
-    mixer.recording = True
-    q_tot = mixer(torch.randn(4, 3, 1), torch.ones(4, 3, 2))
-    assert torch.equal(q_tot, torch.zeros(4, 1))
-    assert mixer.records[-1].invalid.tolist() == [True] * 4
+    ((w, b, invalid),) = mixer.credit_for(torch.ones(4, 3, 2))
+    assert torch.equal(w, torch.zeros(4, 3)) and torch.equal(b, torch.zeros(4, 1))
+    assert invalid.tolist() == [True] * 4
+    with pytest.raises(CreditFunctionError, match="non-finite weights/bias, or values beyond"):
+        mixer(torch.randn(4, 3, 1), torch.ones(4, 3, 2))
     if "1e30" not in body:
         with pytest.raises(CreditFunctionError, match="non-finite"):
             mixer.credit(torch.ones(4, 3, 2))
+
+
+def test_stored_credit_mixes_exactly_like_credit_from_the_state(make_credit):
+    """What training stores next to a state gives the same Q_tot as computing it from the state,
+    and credit_for() evaluates several batches (s and s') in one call, row for row."""
+    mixer = LLMCreditMixer(make_credit(OBS_TFCAF), n_agents=3)
+    state, next_state = torch.randn(6, 5, 3, 2), torch.randn(7, 3, 2)
+    (w, b, invalid), (w_next, b_next, _) = mixer.credit_for(state, next_state)
+    assert w.shape == (6, 5, 3) and b.shape == (6, 5, 1) and invalid.shape == (6, 5)
+    assert not invalid.any() and w_next.shape == (7, 3)
+    q = torch.randn(6, 5, 3, 1)
+    stored = mixer(q, None, w.unsqueeze(-1), b.unsqueeze(-2).expand(6, 5, 3, 1))
+    torch.testing.assert_close(stored, mixer(q, state), rtol=0, atol=0)
+    torch.testing.assert_close(mixer.credit_for(next_state)[0][0], w_next, rtol=0, atol=0)
 
 
 @pytest.mark.parametrize(

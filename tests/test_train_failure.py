@@ -63,6 +63,15 @@ def test_failing_credit_function_stops_with_states_and_checkpoint_then_resumes(t
     # Fix the function in the run folder and resume with BenchMARL's own script.
     (folder / "credit_function.py").write_text(FIXED, encoding="utf-8")
     run_python([str(BENCHMARL_DIR / "resume.py"), str(checkpoint)], cwd=tmp_path)
-    assert (folder / "checkpoints" / "checkpoint_1000.pt").exists()
+    final = folder / "checkpoints" / "checkpoint_1000.pt"
+    assert final.exists()
+    # The resume recomputed the credit stored in the replay buffer with the fixed function: the
+    # rows the failing function left zeroed now hold 1 + speed, like every other row.
+    from benchmarl.experiment import Experiment
+
+    storage = Experiment.reload_from_file(str(final)).replay_buffers["agents"].storage
+    stored = storage.get(slice(0, len(storage)))
+    speed = torch.linalg.vector_norm(stored.get(("agents", "observation"))[..., 2:4], dim=-1)
+    torch.testing.assert_close(stored.get(("agents", "credit_weight")).squeeze(-1), 1.0 + speed.clamp(max=1.0))
     meta = json.loads((folder / "credit_function.json").read_text())
     assert meta["replaced"] and meta["replaced"][-1]["to_sha256"] == meta["sha256"]

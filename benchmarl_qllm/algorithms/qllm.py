@@ -25,13 +25,15 @@ from benchmarl_qllm.credit.program import InputSpec
 from benchmarl_qllm.credit.sandbox import CreditFunctionError
 from benchmarl_qllm.environments.sampling import credit_target
 from benchmarl_qllm.credit.mixing import IGM_MODES, WEIGHT_NORMALIZATIONS
-from benchmarl_qllm.models.llm_credit import credit_mixer_module, LLMCreditMixer
+from benchmarl_qllm.models.llm_credit import (
+    credit_mixer_module, CREDIT_BIAS_KEY, CREDIT_WEIGHT_KEY, LLMCreditMixer,
+)
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 CREDIT_COPY_NAME = credit_files.SOURCE_NAME
 CREDIT_META_NAME = credit_files.META_NAME
-# Steps between reads of the invalid-output counter on accelerators (CPU reads it every step).
-SYNC_EVERY = 100
+# States per program call when the credit stored in a resumed replay buffer is recomputed.
+RECOMPUTE_CHUNK = 65_536
 LOSS_FUNCTIONS = ("l1", "l2", "smooth_l1")  # torchrl's distance_loss
 
 
@@ -42,14 +44,9 @@ def _as_tuple(key) -> tuple:
 class QllmLoss(QMixerLoss):
     """``QMixerLoss`` for a TFCAF mixer.
 
-    Besides the TD loss it (1) writes the priority where BenchMARL's replay buffer reads it,
-    ``(group, "td_error")``, so prioritized replay really prioritizes; (2) reports the mean
-    credit weight of every agent and the mean bias of the online call (the one the TD loss
-    used, not a third evaluation), which BenchMARL logs as
-    ``train/<group>/credit_weight_agent_<i>`` and ``train/<group>/credit_bias``; and (3)
-    reports ``credit_invalid_states``, the states whose weights were non-finite or out of
-    bound (zeroed by the mixer, read by :meth:`Qllm.process_loss_vals`). If the program fails
-    outright, ``on_failure(states, error)`` turns it into one clear error.
+    Besides the TD loss it writes the priority where BenchMARL's replay buffer reads it,
+    ``(group, "td_error")``, so prioritized replay really prioritizes. If the credit program
+    fails outright, ``on_failure(states, error)`` turns it into one clear error.
     """
 
     # LossModule.convert_to_functional looks the network names up in the class annotations.
@@ -60,39 +57,20 @@ class QllmLoss(QMixerLoss):
         self.group = group
         self.state_key = state_key
         self.on_failure = on_failure
-        self.last_records = []
 
     def forward(self, tensordict: TensorDictBase) -> TensorDict:
-        mixer: LLMCreditMixer = self.mixer_network.module
-        mixer.records = []
-        mixer.recording = True
         try:
-            state = tensordict.get(self.state_key)
-            next_state = tensordict.get(("next", *_as_tuple(self.state_key)), None)
-            if next_state is not None:
-                mixer.prefetch(state, next_state)  # one program call for s and s'
             out = super().forward(tensordict)
-        except Exception as exc:  # noqa: BLE001 - the credit program failed on these states
+        except CreditFunctionError as exc:  # the credit program failed on these states
             if self.on_failure is None:
                 raise
-            raise self.on_failure(tensordict.get(self.state_key), exc) from exc
-        finally:
-            mixer.recording = False
-            mixer._prefetched = {}
-        self.last_records, mixer.records = mixer.records, []
+            raise self.on_failure(tensordict.get(self.state_key, None), exc) from exc
         td_error = tensordict.get(self.tensor_keys.priority)  # [*B, 1]
         n_agents = tensordict.get(self.group).batch_size[-1]
         tensordict.set(
             (self.group, "td_error"),
             td_error.unsqueeze(-2).expand(*td_error.shape[:-1], n_agents, 1),
         )
-        online = self.last_records[0]
-        for i, w in enumerate(online.weights.mean(0).unbind(0)):
-            out.set(f"credit_weight_agent_{i}", w)
-        out.set("credit_bias", online.bias.mean())
-        invalid = [r.invalid.sum() for r in self.last_records if r.invalid is not None]
-        if invalid:
-            out.set("credit_invalid_states", torch.stack(invalid).sum().to(torch.float32))
         return out
 
 
@@ -128,7 +106,6 @@ class Qllm(Algorithm):
     ):
         super().__init__(**kwargs)
         self.output_bound = float(output_bound)
-        self._steps = 0
         self.credit = credit
         self.igm = igm
         self.weight_normalization = weight_normalization
@@ -136,6 +113,11 @@ class Qllm(Algorithm):
         self.delay_value = delay_value
         self.loss_function = loss_function
         self._credit_functions: Dict[str, CreditFunction] = {}
+        self._mixers: Dict[str, LLMCreditMixer] = {}
+        # group -> (offending states, error or None), raised at the group's next optimizer step
+        self._pending_failures: Dict[str, Tuple[torch.Tensor, Optional[BaseException]]] = {}
+        # groups whose restored replay buffer still holds credit from before the resume
+        self._stale_buffers = set()
 
     #############################
     # Overridden abstract methods
@@ -180,7 +162,23 @@ class Qllm(Algorithm):
     # The agent networks, exploration and team-reward processing are exactly QMIX's.
     _get_policy_for_loss = Qmix._get_policy_for_loss
     _get_policy_for_collection = Qmix._get_policy_for_collection
-    process_batch = Qmix.process_batch
+
+    def process_batch(self, group: str, batch: TensorDictBase) -> TensorDictBase:
+        """QMIX's team reward/done, plus each state's credit stored next to it (``(group,
+        "credit_weight")`` and ``(group, "credit_bias")``, also under ``"next"``): the TFCAF is
+        deterministic, so it runs once per collected state instead of on every sampled batch."""
+        batch = Qmix.process_batch(self, group, batch)
+        if group in self._stale_buffers:
+            self._stale_buffers.discard(group)
+            self._recompute_stored_credit(group)
+        weights, bias = self._store_credit(group, batch)
+        logger = getattr(self.experiment, "logger", None)
+        if logger is not None:
+            means = weights.reshape(-1, weights.shape[-1]).mean(0).tolist()
+            scalars = {f"collection/{group}/credit_weight_agent_{i}": w for i, w in enumerate(means)}
+            scalars[f"collection/{group}/credit_bias"] = float(bias.mean())
+            logger.log(scalars, step=self.experiment.n_iters_performed)
+        return batch
 
     #####################
     # Custom new methods
@@ -263,6 +261,38 @@ class Qllm(Algorithm):
                 "igm": self.igm,
                 "weight_normalization": self.weight_normalization, "output_bound": self.output_bound}
 
+    def _store_credit(self, group: str, batch: TensorDictBase) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Set the credit of ``batch``'s states and next states (one program call for both)
+        and return the states' ``(weights [*B, n], bias [*B, 1])``. Invalid rows are stored as
+        zeros and reported at the group's next optimizer step (one host sync per batch)."""
+        mixer = self._mixers[group]
+        state_key, _ = self.mixer_input(group)
+        prefixes = [()] + ([("next",)] if ("next", *_as_tuple(state_key)) in batch.keys(True) else [])
+        states = [batch.get((*prefix, *_as_tuple(state_key))) for prefix in prefixes]
+        try:
+            credits = mixer.credit_for(*states)
+        except Exception as exc:  # noqa: BLE001 - the program failed on these states
+            self._pending_failures.setdefault(group, (states[0], exc))
+            credits = [(s.new_zeros(*s.shape[: mixer._state_batch_dims(s)], mixer.n_agents),
+                        s.new_zeros(*s.shape[: mixer._state_batch_dims(s)], 1), None) for s in states]
+        for prefix, (w, b, _) in zip(prefixes, credits):
+            batch.set((*prefix, group, CREDIT_WEIGHT_KEY), w.unsqueeze(-1))
+            batch.set((*prefix, group, CREDIT_BIAS_KEY), b.unsqueeze(-2).expand(*w.shape, 1))
+        flagged = [(s, invalid) for s, (_, _, invalid) in zip(states, credits) if invalid is not None]
+        if flagged and bool(torch.stack([invalid.any() for _, invalid in flagged]).any()):
+            self._pending_failures.setdefault(group, (torch.cat([s[invalid] for s, invalid in flagged]), None))
+        return credits[0][0], credits[0][1]
+
+    def _recompute_stored_credit(self, group: str) -> None:
+        """After a resume, recompute the credit stored in the restored replay buffer with the
+        run's function (which may have been fixed since the checkpoint)."""
+        storage = self.experiment.replay_buffers[group].storage
+        for start in range(0, len(storage), RECOMPUTE_CHUNK):
+            index = slice(start, min(len(storage), start + RECOMPUTE_CHUNK))
+            data = storage.get(index)
+            self._store_credit(group, data)
+            storage.set(index, data, set_cursor=False)
+
     def get_mixer(self, group: str) -> TensorDictModule:
         state_key, input_kind = self.mixer_input(group)
         mixer = LLMCreditMixer(
@@ -275,29 +305,25 @@ class Qllm(Algorithm):
             output_bound=self.output_bound,
         )
         self._check_on_real_states(group, mixer, state_key)
-        return credit_mixer_module(mixer, (group, "chosen_action_value"), state_key)
+        self._mixers[group] = mixer
+        if self.experiment_config.restore_file is not None:
+            self._stale_buffers.add(group)
+        return credit_mixer_module(mixer, group, state_key)
 
     # train-time failures ----------------------------------------------------------------------
     def process_loss_vals(self, group: str, loss_vals: TensorDictBase) -> TensorDictBase:
-        """Stop the run when the credit program gave invalid outputs (checked every step on
-        CPU, where it costs nothing, and every ``SYNC_EVERY`` steps on accelerators; the mixer
-        zeroes invalid rows meanwhile, so no update is ever computed from them)."""
-        invalid = loss_vals.get("credit_invalid_states", None)
-        if invalid is not None:
-            self._steps += 1
-            if invalid.device.type == "cpu" or self._steps % SYNC_EVERY == 0:
-                if float(invalid) > 0:
-                    raise self._credit_failure(group, None, None)
+        """Stop the run, before any update, when the credit of the group's last collected batch
+        was invalid (found in :meth:`process_batch`; no per-step host sync)."""
+        failure = self._pending_failures.pop(group, None)
+        if failure is not None:
+            raise self._credit_failure(group, *failure)
         return loss_vals
 
     def _credit_failure(self, group: str, states: Optional[torch.Tensor], error: Optional[BaseException]):
         """Save the offending states and a checkpoint; return the error that stops the run."""
         function = self._credit_functions[group]
-        loss = getattr(self.experiment, "losses", {}).get(group)
-        if states is None:  # invalid outputs: the rows the mixer flagged in the last step
-            records = loss.last_records if loss is not None else []
-            bad = [r.states[r.invalid] for r in records if r.invalid is not None]
-            states = torch.cat(bad) if bad else torch.empty(0)
+        states = states if states is not None else torch.empty(0)
+        if error is None:  # invalid outputs: the rows flagged when the batch was collected
             what = (f"returned non-finite weights/bias, or values beyond +-{self.output_bound:g}, "
                     f"for {states.shape[0]} states")
         else:
@@ -335,9 +361,7 @@ class Qllm(Algorithm):
             n_agents = len(self.group_map[group])
             batch = states.shape[: mixer._state_batch_dims(states)]
             q = torch.randn(*batch, n_agents, 1, device=self.device)
-            q_tot = mixer(q, states)
-            if self.check_finite:
-                mixer.credit(states)  # raises, naming the function, on NaN/inf at start
+            q_tot = mixer(q, states)  # raises, naming the function, on invalid outputs
         if q_tot.shape != (*batch, 1):
             raise ValueError(f"mixer produced shape {tuple(q_tot.shape)}, expected {(*batch, 1)}")
 

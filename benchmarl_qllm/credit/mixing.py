@@ -5,7 +5,8 @@ the validator's gradient check (:mod:`benchmarl_qllm.credit.checks`) compute exa
 thing:
 
 * :func:`credit_weights`: call the TFCAF on a batch of states (any batch shape), check its
-  outputs and apply :func:`apply_igm_and_normalization`;
+  outputs and apply :func:`apply_igm_and_normalization` (raises on NaN/inf: for people);
+* :func:`guarded_credit`: the same for training, which zeroes and flags invalid rows instead;
 * :func:`mix`: ``sum_i w_i * q_i + b``;
 """
 
@@ -134,6 +135,27 @@ def flat_credit(
     w = checked_output("weights", w, (flat.shape[0], n_agents), flat, origin)
     b = checked_output("bias", b, (flat.shape[0], 1), flat, origin)
     return flat, w, b, batch_shape
+
+
+def guarded_credit(
+    credit_function: CreditFunction,
+    state: torch.Tensor,
+    n_agents: int,
+    input_kind: str,
+    igm: str,
+    weight_normalization: str,
+    output_bound: Optional[float],
+) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """What training mixes with: weights ``[*B, n_agents]`` after :func:`guard_outputs` (when
+    ``output_bound`` is set) and IGM/normalization, bias ``[*B, 1]`` and the invalid-row mask
+    ``[*B]`` (all ``False`` without a bound). One program call, no host sync."""
+    flat, w, b, batch_shape = flat_credit(credit_function, state, n_agents, input_kind)
+    if output_bound is not None:
+        w, b, invalid = guard_outputs(w, b, output_bound)
+    else:
+        invalid = torch.zeros(flat.shape[0], dtype=torch.bool, device=flat.device)
+    w = apply_igm_and_normalization(w, igm, weight_normalization, n_agents)
+    return w.reshape(*batch_shape, n_agents), b.reshape(*batch_shape, 1), invalid.reshape(batch_shape)
 
 
 def credit_weights(

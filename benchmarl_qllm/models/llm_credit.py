@@ -6,8 +6,7 @@ The math lives in :mod:`benchmarl_qllm.credit.mixing`; this module makes it the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import List, Optional, Tuple
 
 import torch
 from tensordict import NestedKey
@@ -17,38 +16,36 @@ from torch import nn
 from benchmarl_qllm.credit.function import CreditFunction, OBSERVATION_KEY
 from benchmarl_qllm.credit.checks import DEFAULT_OUTPUT_BOUND
 from benchmarl_qllm.credit.mixing import (
-    apply_igm_and_normalization,
     check_mixing_options,
     credit_weights,
     CreditFunctionError,
-    flat_credit,
-    guard_outputs,
+    guarded_credit,
     IGM_MODES,
     mix,
     state_batch_dims,
     WEIGHT_NORMALIZATIONS,
 )
 
-__all__ = ["CreditRecord", "IGM_MODES", "LLMCreditMixer", "WEIGHT_NORMALIZATIONS", "credit_mixer_module"]
+__all__ = [
+    "CREDIT_BIAS_KEY", "CREDIT_WEIGHT_KEY", "IGM_MODES", "LLMCreditMixer", "WEIGHT_NORMALIZATIONS",
+    "credit_mixer_module",
+]
 
-
-@dataclass
-class CreditRecord:
-    """One mixer call seen while recording: its flat states, weights, bias and invalid rows."""
-
-    states: torch.Tensor
-    weights: torch.Tensor
-    bias: torch.Tensor
-    invalid: torch.Tensor
+# Per-group TensorDict entries that carry a state's credit with it through the replay buffer:
+# (group, CREDIT_WEIGHT_KEY) is w_i [*B, n_agents, 1]; (group, CREDIT_BIAS_KEY) is b, repeated
+# for every agent [*B, n_agents, 1].
+CREDIT_WEIGHT_KEY = "credit_weight"
+CREDIT_BIAS_KEY = "credit_bias"
 
 
 class LLMCreditMixer(nn.Module):
     """Mixes per-agent chosen-action values with a TFCAF; holds no learnable parameters.
 
-    The TFCAF runs as its verified tensor program. In ``forward`` (training) rows whose
-    weights or bias are non-finite or beyond ``output_bound`` are zeroed and flagged, without
-    a host sync; the caller (:class:`~benchmarl_qllm.algorithms.qllm.QllmLoss`) reads the
-    flags through :attr:`records` and stops the run.
+    The TFCAF is training-free and deterministic, so its weights are a property of the state:
+    training computes them once per collected state (:meth:`credit_for`, called by
+    :meth:`~benchmarl_qllm.algorithms.qllm.Qllm.process_batch`), stores them next to the state
+    in the replay buffer, and ``forward`` only mixes. Given states without stored credit,
+    ``forward`` runs the verified program itself.
 
     Args:
         credit_function: the TFCAF.
@@ -59,8 +56,8 @@ class LLMCreditMixer(nn.Module):
             holds); ``"relax"`` keeps signed weights (non-monotonic games).
         weight_normalization: ``"none"`` (the paper's formula, default), ``"sum_to_one"``
             (``w / sum(w)``) or ``"mean_to_one"`` (``n * w / sum(w)``, VDN scale).
-        check_finite: guard against NaN/inf and out-of-bound outputs (``credit()`` raises;
-            ``forward`` zeroes and flags).
+        check_finite: guard against NaN/inf and out-of-bound outputs (:meth:`credit_for`
+            zeroes and flags such rows; ``credit()`` and ``forward`` on raw states raise).
         output_bound: largest allowed ``|w_i|`` and ``|b|``.
     """
 
@@ -83,25 +80,29 @@ class LLMCreditMixer(nn.Module):
         self.weight_normalization = weight_normalization
         self.check_finite = check_finite
         self.output_bound = float(output_bound)
-        self.recording = False
-        self.records: List[CreditRecord] = []
-        self._prefetched: Dict[int, Tuple] = {}
 
-    def prefetch(self, *states: torch.Tensor) -> None:
-        """Evaluate the program once for several state batches (the loss's ``s`` and ``s'``):
-        one call on their concatenation instead of one per batch. ``forward`` then uses the
-        result for exactly these tensor objects (once each); anything else is computed as usual."""
-        self._prefetched = {}
-        if len({s.shape[1:] for s in states}) != 1:
-            return
-        joined = torch.cat([s.reshape(-1, *s.shape[state_batch_dims(s, self.input_kind):]) for s in states])
-        flat, w, b, _ = flat_credit(self.credit_function, joined, self.n_agents, self.input_kind)
-        start = 0
-        for s in states:
-            n_batch = state_batch_dims(s, self.input_kind)
-            stop = start + s.shape[:n_batch].numel()
-            self._prefetched[id(s)] = (flat[start:stop], w[start:stop], b[start:stop], s.shape[:n_batch])
+    def credit_for(self, *states: torch.Tensor) -> List[Tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
+        """``(w [*B, n_agents], b [*B, 1], invalid [*B])`` for each batch of states, from one
+        program call on all of them. With ``check_finite``, rows whose outputs are non-finite
+        or beyond ``output_bound`` are zeroed and flagged in ``invalid``; no host sync."""
+        dims = [state_batch_dims(s, self.input_kind) for s in states]
+        if len({s.shape[d:] for s, d in zip(states, dims)}) != 1:
+            return [self._guarded(s) for s in states]  # different trailing shapes: one call each
+        joined = torch.cat([s.reshape(-1, *s.shape[d:]) for s, d in zip(states, dims)])
+        w, b, invalid = self._guarded(joined)
+        out, start = [], 0
+        for s, d in zip(states, dims):
+            batch_shape, stop = s.shape[:d], start + s.shape[:d].numel()
+            out.append((w[start:stop].reshape(*batch_shape, self.n_agents),
+                        b[start:stop].reshape(*batch_shape, 1), invalid[start:stop].reshape(batch_shape)))
             start = stop
+        return out
+
+    def _guarded(self, state: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return guarded_credit(
+            self.credit_function, state, self.n_agents, self.input_kind, self.igm,
+            self.weight_normalization, self.output_bound if self.check_finite else None,
+        )
 
     def _state_batch_dims(self, state: torch.Tensor) -> int:
         return state_batch_dims(state, self.input_kind)
@@ -113,30 +114,46 @@ class LLMCreditMixer(nn.Module):
             self.weight_normalization, self.check_finite,
         )
 
-    def forward(self, chosen_action_value: torch.Tensor, state: torch.Tensor) -> torch.Tensor:
-        """``chosen_action_value`` ``[*B, n_agents, 1]`` and state -> ``Q_tot`` ``[*B, 1]``."""
+    def forward(
+        self,
+        chosen_action_value: torch.Tensor,
+        state: Optional[torch.Tensor],
+        credit_weight: Optional[torch.Tensor] = None,
+        credit_bias: Optional[torch.Tensor] = None,
+    ) -> torch.Tensor:
+        """``chosen_action_value`` ``[*B, n_agents, 1]`` -> ``Q_tot`` ``[*B, 1]``, with the stored
+        ``credit_weight``/``credit_bias`` (``[*B, n_agents, 1]``) when given, else from ``state``
+        (raising :class:`CreditFunctionError` on invalid outputs when ``check_finite``)."""
         q = chosen_action_value.squeeze(-1)
         if q.shape[-1] != self.n_agents:
             raise CreditFunctionError(
                 f"chosen_action_value has shape {tuple(chosen_action_value.shape)}, "
                 f"expected [..., {self.n_agents}, 1]"
             )
-        flat, w, b, batch_shape = self._prefetched.pop(id(state), None) or flat_credit(
-            self.credit_function, state, self.n_agents, self.input_kind
-        )
-        if tuple(batch_shape) != tuple(q.shape[:-1]):
+        if credit_weight is not None and credit_bias is not None:
+            return mix(q, credit_weight.squeeze(-1), credit_bias[..., 0, :])
+        if state is None:
+            raise CreditFunctionError("the mixer got neither stored credit nor a state")
+        try:
+            ((w, b, invalid),) = self.credit_for(state)
+        except CreditFunctionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the verified program failed on these states
             raise CreditFunctionError(
-                f"batch shape of the state {tuple(batch_shape)} does not match "
+                f"credit function {self.credit_function.origin} failed: {type(exc).__name__}: {exc}"
+            ) from exc
+        if tuple(w.shape[:-1]) != tuple(q.shape[:-1]):
+            raise CreditFunctionError(
+                f"batch shape of the state {tuple(w.shape[:-1])} does not match "
                 f"chosen_action_value {tuple(q.shape[:-1])}"
             )
-        if self.check_finite:
-            w, b, invalid = guard_outputs(w, b, self.output_bound)
-        else:
-            invalid = None
-        w = apply_igm_and_normalization(w, self.igm, self.weight_normalization, self.n_agents)
-        if self.recording:
-            self.records.append(CreditRecord(flat, w.detach(), b.detach(), invalid))
-        return mix(q, w.reshape(*batch_shape, self.n_agents), b.reshape(*batch_shape, 1))
+        if self.check_finite and bool(invalid.any()):
+            raise CreditFunctionError(
+                f"credit function {self.credit_function.origin} returned non-finite weights/bias, "
+                f"or values beyond +-{self.output_bound:g}, for {int(invalid.sum())} of "
+                f"{invalid.numel()} states"
+            )
+        return mix(q, w, b)
 
     def extra_repr(self) -> str:
         return (
@@ -147,11 +164,16 @@ class LLMCreditMixer(nn.Module):
 
 def credit_mixer_module(
     mixer: LLMCreditMixer,
-    chosen_action_value_key: NestedKey,
+    group: str,
     state_key: NestedKey,
     out_key: NestedKey = "chosen_action_value",
 ) -> TensorDictModule:
-    """Wrap :class:`LLMCreditMixer` as the TensorDictModule that ``QMixerLoss`` expects."""
+    """Wrap :class:`LLMCreditMixer` as the TensorDictModule that ``QMixerLoss`` expects. It reads
+    ``(group, "chosen_action_value")``, the state, and the stored credit when present (missing
+    entries reach the mixer as ``None``)."""
     return TensorDictModule(
-        mixer, in_keys=[chosen_action_value_key, state_key], out_keys=[out_key]
+        mixer,
+        in_keys=[(group, "chosen_action_value"), state_key, (group, CREDIT_WEIGHT_KEY), (group, CREDIT_BIAS_KEY)],
+        out_keys=[out_key],
+        strict=False,
     )
