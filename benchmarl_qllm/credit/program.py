@@ -7,7 +7,7 @@ pickle, no code). The parent never trusts that text: :meth:`TensorProgram.from_j
 every field against a fixed grammar and every operator against
 :data:`~benchmarl_qllm.credit.ops.ALLOWED_ATEN_OPS`, rebuilds the graph itself as a
 ``torch.fx.GraphModule`` (node names are its own; FX generates the Python it runs from the
-checked graph) and bounds the memory of every intermediate by propagating fake tensors at
+checked graph) and bounds the memory of every intermediate by propagating meta tensors at
 three batch sizes. A program is stateless by construction: it has no parameters, no buffers
 it could write to, and no operator with side effects.
 """
@@ -338,21 +338,18 @@ class TensorProgram:
         return fx.GraphModule(root, graph, class_name="CreditProgram")
 
     def _check_shapes_and_memory(self) -> None:
-        """Propagate fake tensors at three batch sizes: outputs ``[B, n]``/``[B, 1]`` of the
-        input's dtype, and every intermediate linear in ``B`` within the memory bounds."""
-        from torch._subclasses.fake_tensor import FakeTensorMode
-
+        """Propagate shapes on the ``meta`` device (no data, no memory, no fallback to real
+        kernels) at three batch sizes: outputs ``[B, n]``/``[B, 1]`` of the input's dtype, and
+        every intermediate linear in ``B`` within the memory bounds."""
         sizes: List[List[int]] = []
-        module = self.module(torch.device("cpu"))
+        module = self.module(torch.device("meta"))
         for batch in PROBE_BATCHES:
             recorder = _SizeRecorder(module)
             try:
-                with FakeTensorMode(allow_non_fake_inputs=True) as mode:
-                    x = mode.from_tensor(torch.zeros(self.spec.shape(batch)))
-                    weights, bias = recorder.run(x)
+                weights, bias = recorder.run(torch.zeros(self.spec.shape(batch), device="meta"))
             except ProgramError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any failure on fake tensors rejects the program
+            except Exception as exc:  # noqa: BLE001 - any failure on meta tensors rejects the program
                 raise ProgramError(
                     f"the program fails on a batch of {batch} states: {type(exc).__name__}: "
                     f"{str(exc)[:300]}"

@@ -124,14 +124,15 @@ class LLMCreditMixer(nn.Module):
         """``chosen_action_value`` ``[*B, n_agents, 1]`` -> ``Q_tot`` ``[*B, 1]``, with the stored
         ``credit_weight``/``credit_bias`` (``[*B, n_agents, 1]``) when given, else from ``state``
         (raising :class:`CreditFunctionError` on invalid outputs when ``check_finite``)."""
-        q = chosen_action_value.squeeze(-1)
-        if q.shape[-1] != self.n_agents:
+        if chosen_action_value.shape[-2:] != (self.n_agents, 1):
             raise CreditFunctionError(
                 f"chosen_action_value has shape {tuple(chosen_action_value.shape)}, "
                 f"expected [..., {self.n_agents}, 1]"
             )
         if credit_weight is not None and credit_bias is not None:
-            return mix(q, credit_weight.squeeze(-1), credit_bias[..., 0, :])
+            # mix() without its squeezes: the training hot path
+            return (credit_weight * chosen_action_value).sum(-2) + credit_bias[..., 0, :]
+        q = chosen_action_value.squeeze(-1)
         if state is None:
             raise CreditFunctionError("the mixer got neither stored credit nor a state")
         try:
