@@ -131,5 +131,18 @@ def test_tampered_programs_are_rejected(mutate, fragment):
         TensorProgram.from_json(json.dumps(data), SPEC)
 
 
+def test_a_factory_without_a_device_is_built_on_the_programs_device():
+    """The shape/memory check runs on meta tensors: a factory whose device was left out must not
+    fall back to a real CPU allocation there (nor to the CPU next to CUDA inputs)."""
+    import json
+
+    data = json.loads(trace_in_jail(GOOD, SPEC, timeout_s=10.0).program.text)
+    data["nodes"].append({"op": "aten.full.default", "args": [[1000, 1000], 1.0], "kwargs": {}})
+    program = TensorProgram.from_json(json.dumps(data), SPEC)
+    for device in ("meta", "cpu"):
+        full = [n for n in program.module(torch.device(device)).graph.nodes if "full" in str(n.target)][-1]
+        assert full.args[0] == [1000, 1000] and full.kwargs["device"] == torch.device(device)
+
+
 def teardown_module():
     shutdown_jail()

@@ -221,12 +221,17 @@ class _Decoder:
             raise ProgramError(f"node {position} has a malformed keyword")
         if "pin_memory" in kwargs and kwargs["pin_memory"] not in (None, False):
             raise ProgramError(f"node {position}: pin_memory is not allowed")
-        built = self.graph.call_function(
-            target,
-            tuple(self.arg(a) for a in args),
-            {k: self.arg(v) for k, v in kwargs.items()},
-        )
+        built_kwargs = {k: self.arg(v) for k, v in kwargs.items()}
+        if "device" not in built_kwargs and _takes_device(target):
+            built_kwargs["device"] = self.device  # a factory without a device: still the input's
+        built = self.graph.call_function(target, tuple(self.arg(a) for a in args), built_kwargs)
         self.nodes.append(built)
+
+
+def _takes_device(target: Any) -> bool:
+    """Whether an ATen operator has a keyword-only ``device`` argument (the factories)."""
+    schema = getattr(target, "_schema", None)
+    return schema is not None and any(a.name == "device" and a.kwarg_only for a in schema.arguments)
 
 
 def _is_index(value: Any, length: int) -> bool:
