@@ -85,6 +85,10 @@ def test_loss_has_zero_mixer_parameters_and_writes_group_priority(trained_experi
     assert mixer_parameter_count(qmix.losses["agents"]) > 1000
 
     batch = trained_experiment.replay_buffers["agents"].sample()
+    assert loss.group_priority is False  # BenchMARL's default buffer is not prioritized: no copy
+    loss(batch)
+    assert ("agents", "td_error") not in batch.keys(True)
+    loss.group_priority = True  # what experiment.off_policy_use_prioritized_replay_buffer=True sets
     out = loss(batch)
     td_error = batch.get(("agents", "td_error"))
     assert td_error.shape == (*batch.batch_size, 4, 1)

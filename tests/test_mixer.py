@@ -185,8 +185,9 @@ def test_check_finite_can_be_disabled(make_credit):
 
 
 def test_compiled_program_is_bit_identical_and_cached_per_shape():
-    """States without grad run the program traced to TorchScript (once per shape): the same
-    numbers as the FX module, and grad-mode inputs still get the FX module."""
+    """States without grad run the program traced to TorchScript (once per shape, from the
+    shape's second call on): the same numbers as the FX module, and grad-mode inputs and shapes
+    seen once still get the FX module."""
     import torch
 
     from benchmarl_qllm.credit.function import CreditFunction
@@ -197,6 +198,7 @@ def test_compiled_program_is_bit_identical_and_cached_per_shape():
     module = program.module(torch.device("cpu"))
     for batch in (1, 7, 256):
         x = torch.randn(batch, 4, 16)
+        assert program.compiled(x) is module  # first sight of this shape: FX, no trace
         fast, reference = program(x), module(x)
         assert all(torch.equal(a, b) for a, b in zip(fast, reference))
         assert program.compiled(x) is program.compiled(x.clone())  # traced once for this shape
@@ -205,4 +207,6 @@ def test_compiled_program_is_bit_identical_and_cached_per_shape():
     assert all(torch.equal(a, b) for a, b in zip(program(x), module(x)))
     for batch in range(100, 100 + MAX_COMPILED_SHAPES):  # beyond the cache: the FX module
         program(torch.randn(batch, 4, 16))
-    assert program.compiled(torch.randn(999, 4, 16)) is module
+        program(torch.randn(batch, 4, 16))
+    x = torch.randn(999, 4, 16)
+    assert program.compiled(x) is module and program.compiled(x) is module

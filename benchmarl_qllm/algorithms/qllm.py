@@ -44,19 +44,21 @@ def _as_tuple(key) -> tuple:
 class QllmLoss(QMixerLoss):
     """``QMixerLoss`` for a TFCAF mixer.
 
-    Besides the TD loss it writes the priority where BenchMARL's replay buffer reads it,
-    ``(group, "td_error")``, so prioritized replay really prioritizes. If the credit program
-    fails outright, ``on_failure(states, error)`` turns it into one clear error.
+    Besides the TD loss it writes the priority where BenchMARL's prioritized replay buffer
+    reads it, ``(group, "td_error")`` (when ``group_priority``), so prioritized replay really
+    prioritizes. If the credit program fails outright, ``on_failure(states, error)`` turns it
+    into one clear error.
     """
 
     # LossModule.convert_to_functional looks the network names up in the class annotations.
     __annotations__ = dict(QMixerLoss.__annotations__)
 
-    def __init__(self, *args, group: str, state_key, on_failure=None, **kwargs):
+    def __init__(self, *args, group: str, state_key, on_failure=None, group_priority: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.group = group
         self.state_key = state_key
         self.on_failure = on_failure
+        self.group_priority = group_priority
 
     def forward(self, tensordict: TensorDictBase) -> TensorDict:
         try:
@@ -65,6 +67,8 @@ class QllmLoss(QMixerLoss):
             if self.on_failure is None:
                 raise
             raise self.on_failure(tensordict.get(self.state_key, None), exc) from exc
+        if not self.group_priority:
+            return out
         td_error = tensordict.get(self.tensor_keys.priority)  # [*B, 1]
         n_agents = tensordict.get(self.group).batch_size[-1]
         tensordict.set(
@@ -135,6 +139,7 @@ class Qllm(Algorithm):
             group=group,
             state_key=mixer.in_keys[1],
             on_failure=functools.partial(self._credit_failure, group),
+            group_priority=bool(self.experiment_config.off_policy_use_prioritized_replay_buffer),
             delay_value=self.delay_value,
             loss_function=self.loss_function,
             action_space=self.action_spec[group, "action"],

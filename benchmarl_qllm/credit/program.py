@@ -19,7 +19,7 @@ import json
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 import torch
 from torch import fx
@@ -269,6 +269,7 @@ class TensorProgram:
         self.spec = spec
         self._modules: Dict[torch.device, fx.GraphModule] = {}
         self._compiled: Dict[Tuple, Any] = {}
+        self._seen_shapes: Set[Tuple] = set()
 
     # construction -------------------------------------------------------------------------------
     @classmethod
@@ -393,8 +394,9 @@ class TensorProgram:
         return self.compiled(x)(x)
 
     def compiled(self, x: torch.Tensor):
-        """The program for inputs shaped like ``x``: traced to TorchScript and frozen once per
-        (device, dtype, shape), used only if it is bit-identical to the FX module on ``x``.
+        """The program for inputs shaped like ``x``: from the second call with a (device, dtype,
+        shape) on, traced to TorchScript and frozen once for it, and used only if it is
+        bit-identical to the FX module on ``x``.
 
         Hand-written because no library turns an FX graph with a symbolic batch into something
         faster without a C++ toolchain (``torch.compile`` needs one): on CPU the TorchScript
@@ -403,7 +405,8 @@ class TensorProgram:
         key = (x.device, x.dtype, tuple(x.shape))
         function = self._compiled.get(key)
         if function is None:
-            if len(self._compiled) >= MAX_COMPILED_SHAPES:
+            if len(self._compiled) >= MAX_COMPILED_SHAPES or key not in self._seen_shapes:
+                self._seen_shapes.add(key)  # a shape seen once (a check, a last chunk) stays FX
                 return self.module(x.device)
             function = self._compiled[key] = self._trace(x)
         return function

@@ -1,7 +1,7 @@
 """The parameter-free TFCAF mixer: ``Q_tot = sum_i w_i(s) * Q_i + b(s)``.
 
 The math lives in :mod:`benchmarl_qllm.credit.mixing`; this module makes it the
-``nn.Module`` / ``TensorDictModule`` that ``QMixerLoss`` expects.
+``nn.Module`` and the ``TensorDictModule`` that ``QMixerLoss`` expects.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 import torch
-from tensordict import NestedKey
+from tensordict import NestedKey, TensorDictBase
 from tensordict.nn import TensorDictModule
 from torch import nn
 
@@ -27,7 +27,7 @@ from benchmarl_qllm.credit.mixing import (
 )
 
 __all__ = [
-    "CREDIT_BIAS_KEY", "CREDIT_WEIGHT_KEY", "IGM_MODES", "LLMCreditMixer", "WEIGHT_NORMALIZATIONS",
+    "CREDIT_BIAS_KEY", "CREDIT_WEIGHT_KEY", "CreditMixerModule", "IGM_MODES", "LLMCreditMixer", "WEIGHT_NORMALIZATIONS",
     "credit_mixer_module",
 ]
 
@@ -163,18 +163,34 @@ class LLMCreditMixer(nn.Module):
         )
 
 
+class CreditMixerModule(TensorDictModule):
+    """:class:`LLMCreditMixer` as the ``TensorDictModule`` ``QMixerLoss`` expects. Its inputs are
+    alternatives, so ``forward`` is its own: ``(group, "chosen_action_value")`` with the stored
+    credit, or with the state when a batch has no stored credit; it writes ``out_key``."""
+
+    def __init__(self, mixer: LLMCreditMixer, group: str, state_key: NestedKey,
+                 out_key: NestedKey = "chosen_action_value"):
+        value_key, weight_key, bias_key = ((group, name) for name in
+                                           ("chosen_action_value", CREDIT_WEIGHT_KEY, CREDIT_BIAS_KEY))
+        super().__init__(mixer, in_keys=[value_key, state_key, weight_key, bias_key], out_keys=[out_key])
+        self._keys = (value_key, state_key, weight_key, bias_key, out_key)
+
+    def forward(self, tensordict: TensorDictBase, *args, **kwargs) -> TensorDictBase:
+        value_key, state_key, weight_key, bias_key, out_key = self._keys
+        weight = tensordict.get(weight_key, None)
+        if weight is not None:
+            out = self.module(tensordict.get(value_key), None, weight, tensordict.get(bias_key))
+        else:
+            out = self.module(tensordict.get(value_key), tensordict.get(state_key))
+        tensordict.set(out_key, out)
+        return tensordict
+
+
 def credit_mixer_module(
     mixer: LLMCreditMixer,
     group: str,
     state_key: NestedKey,
     out_key: NestedKey = "chosen_action_value",
-) -> TensorDictModule:
-    """Wrap :class:`LLMCreditMixer` as the TensorDictModule that ``QMixerLoss`` expects. It reads
-    ``(group, "chosen_action_value")``, the state, and the stored credit when present (missing
-    entries reach the mixer as ``None``)."""
-    return TensorDictModule(
-        mixer,
-        in_keys=[(group, "chosen_action_value"), state_key, (group, CREDIT_WEIGHT_KEY), (group, CREDIT_BIAS_KEY)],
-        out_keys=[out_key],
-        strict=False,
-    )
+) -> CreditMixerModule:
+    """Wrap :class:`LLMCreditMixer` as the TensorDict module that ``QMixerLoss`` expects."""
+    return CreditMixerModule(mixer, group, state_key, out_key)
