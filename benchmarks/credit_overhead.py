@@ -2,6 +2,7 @@
 
     python benchmarks/credit_overhead.py                 # 4 rounds of qllm/vdn/qmix, vmas/balance
     python benchmarks/credit_overhead.py --pairs 2 --iterations 1
+    python benchmarks/credit_overhead.py --in-process --out benchmarks/results/credit_overhead_in_process.json
 
 Each round runs ``python -m benchmarl.run algorithm=<a> task=vmas/balance`` once per algorithm
 (order rotated every round), with BenchMARL's default optimizer-steps ratio (1,000 steps of
@@ -52,21 +53,54 @@ def run_once(algorithm: str, task: str, iterations: int, workdir: Path, credit: 
     return {"wall_s": wall, "training_s": training}
 
 
+def run_in_process(algorithm: str, task: str, iterations: int, workdir: Path, credit: str) -> Dict[str, float]:
+    """The same run as :func:`run_once`, through BenchMARL's Python API in this process: what
+    differs between processes (start-up, memory layout, the machine's state) cancels out."""
+    import benchmarl_qllm  # noqa: F401 - registers qllm
+    from benchmarl.algorithms import algorithm_config_registry
+    from benchmarl.environments import task_config_registry
+    from benchmarl.experiment import Experiment, ExperimentConfig
+    from benchmarl.models.mlp import MlpConfig
+
+    started = time.perf_counter()
+    config = ExperimentConfig.get_from_yaml()
+    config.loggers, config.render, config.evaluation, config.create_json = ["csv"], False, False, False
+    config.max_n_frames = FRAMES_PER_ITERATION * iterations
+    config.off_policy_collected_frames_per_batch = FRAMES_PER_ITERATION
+    config.off_policy_n_envs_per_worker, config.off_policy_n_optimizer_steps = 60, 1000
+    config.off_policy_train_batch_size = 128
+    config.save_folder = str(workdir)
+    algorithm_config = algorithm_config_registry[algorithm].get_from_yaml()
+    if algorithm == "qllm":
+        algorithm_config.credit = credit
+    experiment = Experiment(task=task_config_registry[task].get_from_yaml(), algorithm_config=algorithm_config,
+                            model_config=MlpConfig.get_from_yaml(), seed=0, config=config)
+    experiment.run()
+    wall = time.perf_counter() - started
+    (training_csv,) = Path(experiment.folder_name).glob("*/scalars/timers_training_time.csv")
+    training = sum(float(line.split(",")[1]) for line in training_csv.read_text().split())
+    return {"wall_s": wall, "training_s": training}
+
+
 def main(argv: List[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", default="vmas/balance")
     parser.add_argument("--pairs", type=int, default=4, help="rounds (each runs every algorithm once)")
     parser.add_argument("--iterations", type=int, default=2)
     parser.add_argument("--credit", default="library", help="QLLM's algorithm.credit (library, handwritten, ...)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run every experiment in this process (BenchMARL's Python API) instead of one "
+                             "`benchmarl.run` process each")
     parser.add_argument("--out", default="benchmarks/results/credit_overhead.json")
     args = parser.parse_args(argv)
+    run = run_in_process if args.in_process else run_once
 
     results: Dict[str, List[Dict[str, float]]] = {a: [] for a in ALGORITHMS}
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.pairs):
             order = ALGORITHMS[r % 3:] + ALGORITHMS[: r % 3]
             for algorithm in order:
-                results[algorithm].append(run_once(algorithm, args.task, args.iterations, Path(tmp), args.credit))
+                results[algorithm].append(run(algorithm, args.task, args.iterations, Path(tmp), args.credit))
                 print(f"round {r}: {algorithm} {results[algorithm][-1]}", flush=True)
 
     summary = {}
@@ -79,6 +113,7 @@ def main(argv: List[str] = None) -> int:
         summary[metric] = {"median": medians, "time_ratio_median_of_pairs": ratios}
     report = {
         "task": args.task, "qllm_credit": args.credit, "rounds": args.pairs, "iterations": args.iterations,
+        "mode": "in one process" if args.in_process else "one benchmarl.run process per run",
         "frames_per_iteration": FRAMES_PER_ITERATION, "optimizer_steps_per_iteration": 1000,
         "machine": f"{platform.platform()}, {os.cpu_count()} CPUs", "runs": results, "summary": summary,
         "note": "time ratio > 1 means QLLM is slower; wall_s includes start-up (QLLM traces its "

@@ -293,3 +293,21 @@ def test_vmas_gpu_script_runs_every_arm_and_reports_on_cpu(tmp_path):
                             "--seeds", "0", "--tasks", "vmas/balance", "--", "experiment.max_n_frames=400"],
                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert rerun.returncode == 0 and "5 of 5 runs finished; running 0" in rerun.stdout, rerun.stdout
+
+
+# Credit overhead --------------------------------------------------------------------------------------
+def test_credit_overhead_reports_ratios_of_one_round(tmp_path):
+    """`benchmarks/credit_overhead.py --in-process`: one round of QLLM, VDN and QMIX with the same
+    settings, each run's training and wall time, and the ratios as medians of per-round pairs."""
+    out = tmp_path / "overhead.json"
+    run_python([str(REPO / "benchmarks" / "credit_overhead.py"), "--in-process", "--pairs", "1",
+                "--iterations", "1", "--out", str(out)], cwd=tmp_path)
+    report = json.loads(out.read_text())
+    assert report["mode"] == "in one process" and report["qllm_credit"] == "library"
+    runs = report["runs"]
+    assert set(runs) == {"qllm", "vdn", "qmix"} and all(len(r) == 1 for r in runs.values())
+    for metric in ("wall_s", "training_s"):
+        ratios = report["summary"][metric]["time_ratio_median_of_pairs"]
+        assert ratios["qllm/vdn"] == runs["qllm"][0][metric] / runs["vdn"][0][metric]
+        assert ratios["qllm/qmix"] == runs["qllm"][0][metric] / runs["qmix"][0][metric]
+    assert all(0 < runs[a][0]["training_s"] < runs[a][0]["wall_s"] for a in runs)
