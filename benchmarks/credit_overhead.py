@@ -82,6 +82,18 @@ def run_in_process(algorithm: str, task: str, iterations: int, workdir: Path, cr
     return {"wall_s": wall, "training_s": training}
 
 
+def ratio_interval(qllm: List[Dict[str, float]], other: List[Dict[str, float]], metric: str):
+    """95% bootstrap interval (scipy) of the median of per-round ratios; None under 3 rounds."""
+    if len(qllm) < 3:
+        return None
+    from scipy.stats import bootstrap
+
+    ratios = [q[metric] / o[metric] for q, o in zip(qllm, other)]
+    interval = bootstrap((ratios,), statistics.median, vectorized=False, n_resamples=2000,
+                         method="percentile", random_state=0).confidence_interval
+    return [float(interval.low), float(interval.high)]
+
+
 def main(argv: List[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", default="vmas/balance")
@@ -110,7 +122,9 @@ def main(argv: List[str] = None) -> int:
             f"qllm/{b}": statistics.median(q[metric] / o[metric] for q, o in zip(results["qllm"], results[b]))
             for b in ("vdn", "qmix")
         }
-        summary[metric] = {"median": medians, "time_ratio_median_of_pairs": ratios}
+        summary[metric] = {"median": medians, "time_ratio_median_of_pairs": ratios,
+                           "time_ratio_ci95": {f"qllm/{b}": ratio_interval(results["qllm"], results[b], metric)
+                                               for b in ("vdn", "qmix")}}
     report = {
         "task": args.task, "qllm_credit": args.credit, "rounds": args.pairs, "iterations": args.iterations,
         "mode": "in one process" if args.in_process else "one benchmarl.run process per run",

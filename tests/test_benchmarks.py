@@ -310,4 +310,5 @@ def test_credit_overhead_reports_ratios_of_one_round(tmp_path):
         ratios = report["summary"][metric]["time_ratio_median_of_pairs"]
         assert ratios["qllm/vdn"] == runs["qllm"][0][metric] / runs["vdn"][0][metric]
         assert ratios["qllm/qmix"] == runs["qllm"][0][metric] / runs["qmix"][0][metric]
+        assert report["summary"][metric]["time_ratio_ci95"] == {"qllm/vdn": None, "qllm/qmix": None}
     assert all(0 < runs[a][0]["training_s"] < runs[a][0]["wall_s"] for a in runs)
