@@ -179,9 +179,9 @@ class Qllm(Algorithm):
         weights, bias = self._store_credit(group, batch)
         logger = getattr(self.experiment, "logger", None)
         if logger is not None:
-            means = weights.reshape(-1, weights.shape[-1]).mean(0).tolist()
+            *means, bias_mean = torch.cat([weights.reshape(-1, weights.shape[-1]).mean(0), bias.mean().reshape(1)]).tolist()
             scalars = {f"collection/{group}/credit_weight_agent_{i}": w for i, w in enumerate(means)}
-            scalars[f"collection/{group}/credit_bias"] = float(bias.mean())
+            scalars[f"collection/{group}/credit_bias"] = bias_mean
             logger.log(scalars, step=self.experiment.n_iters_performed)
         return batch
 
