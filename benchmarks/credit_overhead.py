@@ -31,26 +31,36 @@ ALGORITHMS = ("qllm", "vdn", "qmix")
 FRAMES_PER_ITERATION = 6000
 
 
+def experiment_settings(iterations: int) -> Dict[str, object]:
+    """The experiment settings every run gets (one source for both ways of running)."""
+    return {
+        "loggers": ["csv"], "render": False, "evaluation": False, "create_json": False,
+        "max_n_frames": FRAMES_PER_ITERATION * iterations,
+        "off_policy_collected_frames_per_batch": FRAMES_PER_ITERATION,
+        "off_policy_n_envs_per_worker": 60,
+        "off_policy_n_optimizer_steps": 1000,
+        "off_policy_train_batch_size": 128,
+    }
+
+
+def training_seconds(folder: Path) -> float:
+    """BenchMARL's ``timers/training_time`` of a run, summed over iterations."""
+    (training_csv,) = folder.glob("**/scalars/timers_training_time.csv")
+    return sum(float(line.split(",")[1]) for line in training_csv.read_text().split())
+
+
 def run_once(algorithm: str, task: str, iterations: int, workdir: Path, credit: str) -> Dict[str, float]:
     out = workdir / f"{algorithm}_{time.monotonic_ns()}"
+    overrides = [f"experiment.{k}=[{','.join(v)}]" if isinstance(v, list) else f"experiment.{k}={v}"
+                 for k, v in experiment_settings(iterations).items()]
     args = [
         sys.executable, "-m", "benchmarl.run", f"algorithm={algorithm}", f"task={task}",
         *([f"algorithm.credit={credit}"] if algorithm == "qllm" else []),
-        "experiment.loggers=[csv]", "experiment.render=False", "experiment.evaluation=False",
-        "experiment.create_json=False",
-        f"experiment.max_n_frames={FRAMES_PER_ITERATION * iterations}",
-        f"experiment.off_policy_collected_frames_per_batch={FRAMES_PER_ITERATION}",
-        "experiment.off_policy_n_envs_per_worker=60",
-        "experiment.off_policy_n_optimizer_steps=1000",
-        "experiment.off_policy_train_batch_size=128",
-        f"hydra.run.dir={out}",
+        *overrides, f"hydra.run.dir={out}",
     ]
     started = time.perf_counter()
     subprocess.run(args, check=True, capture_output=True, env=dict(os.environ, WANDB_MODE="disabled"))
-    wall = time.perf_counter() - started
-    (training_csv,) = out.glob("*/*/scalars/timers_training_time.csv")
-    training = sum(float(line.split(",")[1]) for line in training_csv.read_text().split())
-    return {"wall_s": wall, "training_s": training}
+    return {"wall_s": time.perf_counter() - started, "training_s": training_seconds(out)}
 
 
 def run_in_process(algorithm: str, task: str, iterations: int, workdir: Path, credit: str) -> Dict[str, float]:
@@ -64,11 +74,8 @@ def run_in_process(algorithm: str, task: str, iterations: int, workdir: Path, cr
 
     started = time.perf_counter()
     config = ExperimentConfig.get_from_yaml()
-    config.loggers, config.render, config.evaluation, config.create_json = ["csv"], False, False, False
-    config.max_n_frames = FRAMES_PER_ITERATION * iterations
-    config.off_policy_collected_frames_per_batch = FRAMES_PER_ITERATION
-    config.off_policy_n_envs_per_worker, config.off_policy_n_optimizer_steps = 60, 1000
-    config.off_policy_train_batch_size = 128
+    for key, value in experiment_settings(iterations).items():
+        setattr(config, key, value)
     config.save_folder = str(workdir)
     algorithm_config = algorithm_config_registry[algorithm].get_from_yaml()
     if algorithm == "qllm":
@@ -76,10 +83,7 @@ def run_in_process(algorithm: str, task: str, iterations: int, workdir: Path, cr
     experiment = Experiment(task=task_config_registry[task].get_from_yaml(), algorithm_config=algorithm_config,
                             model_config=MlpConfig.get_from_yaml(), seed=0, config=config)
     experiment.run()
-    wall = time.perf_counter() - started
-    (training_csv,) = Path(experiment.folder_name).glob("*/scalars/timers_training_time.csv")
-    training = sum(float(line.split(",")[1]) for line in training_csv.read_text().split())
-    return {"wall_s": wall, "training_s": training}
+    return {"wall_s": time.perf_counter() - started, "training_s": training_seconds(Path(experiment.folder_name))}
 
 
 def ratio_interval(qllm: List[Dict[str, float]], other: List[Dict[str, float]], metric: str):

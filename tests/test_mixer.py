@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from benchmarl_qllm.credit.sandbox import CreditFunctionError
-from benchmarl_qllm.models.llm_credit import credit_mixer_module, LLMCreditMixer
+from benchmarl_qllm.models.llm_credit import CreditMixerModule, LLMCreditMixer
 
 # w_i = 1 + obs[i, 0] (observation tasks), b = sum of the first feature over agents.
 OBS_TFCAF = '''
@@ -45,7 +45,7 @@ def test_no_silent_scaling_by_n_agents(make_credit):
 
 def test_mixer_has_zero_parameters(make_credit):
     mixer = LLMCreditMixer(make_credit(OBS_TFCAF), n_agents=3)
-    module = credit_mixer_module(mixer, "agents", ("agents", "observation"))
+    module = CreditMixerModule(mixer, "agents", ("agents", "observation"))
     assert sum(p.numel() for p in module.parameters()) == 0
     assert len(list(module.buffers())) == 0
 

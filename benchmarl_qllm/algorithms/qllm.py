@@ -26,7 +26,7 @@ from benchmarl_qllm.credit.sandbox import CreditFunctionError
 from benchmarl_qllm.environments.sampling import credit_target
 from benchmarl_qllm.credit.mixing import IGM_MODES, WEIGHT_NORMALIZATIONS
 from benchmarl_qllm.models.llm_credit import (
-    credit_mixer_module, CREDIT_BIAS_KEY, CREDIT_WEIGHT_KEY, LLMCreditMixer,
+    CREDIT_BIAS_KEY, CREDIT_WEIGHT_KEY, CreditMixerModule, LLMCreditMixer,
 )
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
@@ -313,7 +313,7 @@ class Qllm(Algorithm):
         self._mixers[group] = mixer
         if self.experiment_config.restore_file is not None:
             self._stale_buffers.add(group)
-        return credit_mixer_module(mixer, group, state_key)
+        return CreditMixerModule(mixer, group, state_key)
 
     # train-time failures ----------------------------------------------------------------------
     def process_loss_vals(self, group: str, loss_vals: TensorDictBase) -> TensorDictBase:

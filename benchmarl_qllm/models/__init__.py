@@ -1,5 +1,5 @@
 """Parameter-free credit mixers."""
 
-from benchmarl_qllm.models.llm_credit import credit_mixer_module, LLMCreditMixer
+from benchmarl_qllm.models.llm_credit import CreditMixerModule, LLMCreditMixer
 
-__all__ = ["LLMCreditMixer", "credit_mixer_module"]
+__all__ = ["CreditMixerModule", "LLMCreditMixer"]

@@ -28,7 +28,6 @@ from benchmarl_qllm.credit.mixing import (
 
 __all__ = [
     "CREDIT_BIAS_KEY", "CREDIT_WEIGHT_KEY", "CreditMixerModule", "IGM_MODES", "LLMCreditMixer", "WEIGHT_NORMALIZATIONS",
-    "credit_mixer_module",
 ]
 
 # Per-group TensorDict entries that carry a state's credit with it through the replay buffer:
@@ -185,12 +184,3 @@ class CreditMixerModule(TensorDictModule):
         tensordict.set(out_key, out)
         return tensordict
 
-
-def credit_mixer_module(
-    mixer: LLMCreditMixer,
-    group: str,
-    state_key: NestedKey,
-    out_key: NestedKey = "chosen_action_value",
-) -> CreditMixerModule:
-    """Wrap :class:`LLMCreditMixer` as the TensorDict module that ``QMixerLoss`` expects."""
-    return CreditMixerModule(mixer, group, state_key, out_key)
